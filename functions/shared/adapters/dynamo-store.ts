@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  type QueryCommandInput,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type * as z from 'zod';
+import { type CampaignDefinition, Unit } from '../domain/definition.ts';
+import type { CampaignStore } from '../domain/ports.ts';
+import {
+  AuditEvent,
+  CampaignRecord,
+  InspectionRecord,
+  Notification,
+  PeriodOutcome,
+  PhaseRecord,
+  ReportRecord,
+  TaskRecord,
+} from '../domain/records.ts';
+import { keys, TABLE } from './table-design.ts';
+
+type Item = Record<string, unknown>;
+
+const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
+
+/** Strips the key attributes and validates the rest against the record's schema. */
+const parseItem = <S extends z.ZodType>(schema: S, item: Item): z.infer<S> => {
+  const { pk, sk, duePk, dueSk, outboxPk, outboxSk, ...rest } = item;
+  return schema.parse(rest);
+};
+
+/** The CampaignStore port on DynamoDB: every read is a GetItem or a Query, never a Scan. */
+export class DynamoCampaignStore implements CampaignStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    for await (const page of paginateQuery({ client: this.client }, { TableName: this.tableName, ...input })) {
+      items.push(...((page.Items as Item[] | undefined) ?? []));
+    }
+    return items;
+  }
+
+  private queryPrefix(campaignId: string, prefix: string): Promise<Item[]> {
+    return this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.campaign(campaignId), ':prefix': prefix },
+    });
+  }
+
+  private put(campaignId: string, sk: string, value: Item, extra: Item = {}): Promise<unknown> {
+    return this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { pk: keys.campaign(campaignId), sk, ...value, ...extra } }),
+    );
+  }
+
+  private async batchPut(items: Item[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let requests: { PutRequest: { Item: Item } }[] = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt > 8) throw new Error(`DynamoDB left ${requests.length} writes unprocessed after retries`);
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 2 ** attempt * 25));
+        const out = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+        );
+        requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      }
+    }
+  }
+
+  async createCampaign(def: CampaignDefinition, record: CampaignRecord): Promise<boolean> {
+    if (await this.getCampaign(def.id)) return false;
+    // Units first and idempotently, the campaign item last and conditionally: a crash in between
+    // leaves no campaign, and the retry writes the same units again.
+    await this.batchPut(
+      def.organisation.units.map((unit) => ({ pk: keys.campaign(def.id), sk: keys.unit(unit.id), ...unit })),
+    );
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: keys.campaign(def.id), sk: keys.meta, ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async getCampaign(campaignId: string): Promise<CampaignRecord | null> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: keys.campaign(campaignId), sk: keys.meta } }),
+    );
+    return out.Item ? parseItem(CampaignRecord, out.Item) : null;
+  }
+
+  async updateCampaign(campaignId: string, changes: Partial<CampaignRecord>): Promise<void> {
+    const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return;
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.campaign(campaignId), sk: keys.meta },
+        UpdateExpression: `SET ${entries.map((_, i) => `#k${i} = :v${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#k${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    );
+  }
+
+  async listUnits(campaignId: string): Promise<Unit[]> {
+    return (await this.queryPrefix(campaignId, 'UNIT#')).map((item) => parseItem(Unit, item));
+  }
+
+  async putPhase(campaignId: string, record: PhaseRecord): Promise<void> {
+    await this.put(campaignId, keys.phase(record.phase, record.round), record);
+  }
+
+  async listPhases(campaignId: string): Promise<PhaseRecord[]> {
+    const phases = (await this.queryPrefix(campaignId, 'PHASE#')).map((item) => parseItem(PhaseRecord, item));
+    return phases.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
+  async putReport(record: ReportRecord): Promise<void> {
+    await this.put(record.campaignId, keys.report(record.period, record.unitId), record);
+  }
+
+  async listReports(campaignId: string, period?: string): Promise<ReportRecord[]> {
+    const prefix = period ? `REPORT#${period}#` : 'REPORT#';
+    return (await this.queryPrefix(campaignId, prefix)).map((item) => parseItem(ReportRecord, item));
+  }
+
+  async putPeriodOutcome(campaignId: string, outcome: PeriodOutcome): Promise<void> {
+    await this.put(campaignId, keys.period(outcome.period), outcome);
+  }
+
+  async listPeriodOutcomes(campaignId: string): Promise<PeriodOutcome[]> {
+    return (await this.queryPrefix(campaignId, 'PERIOD#')).map((item) => parseItem(PeriodOutcome, item));
+  }
+
+  async getTask(campaignId: string, taskId: string): Promise<TaskRecord | null> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: keys.campaign(campaignId), sk: keys.task(taskId) } }),
+    );
+    return out.Item ? parseItem(TaskRecord, out.Item) : null;
+  }
+
+  async putTask(campaignId: string, task: TaskRecord): Promise<void> {
+    const due =
+      task.nextCheckAt && task.status === 'open'
+        ? { duePk: keys.duePartition(campaignId), dueSk: keys.dueSort(task.nextCheckAt, task.id) }
+        : {};
+    await this.put(campaignId, keys.task(task.id), task, due);
+  }
+
+  async listTasks(campaignId: string): Promise<TaskRecord[]> {
+    return (await this.queryPrefix(campaignId, 'TASK#')).map((item) => parseItem(TaskRecord, item));
+  }
+
+  async itemsDue(campaignId: string, upTo: string): Promise<TaskRecord[]> {
+    const items = await this.queryAll({
+      IndexName: TABLE.dueIndex.name,
+      KeyConditionExpression: 'duePk = :pk AND dueSk <= :upTo',
+      // '~' sorts after '#', so every item due exactly at `upTo` is included.
+      ExpressionAttributeValues: { ':pk': keys.duePartition(campaignId), ':upTo': `${upTo}~` },
+    });
+    return items.map((item) => parseItem(TaskRecord, item));
+  }
+
+  async nextItemDue(campaignId: string, after: string, inclusive: boolean): Promise<string | null> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: TABLE.dueIndex.name,
+        KeyConditionExpression: 'duePk = :pk AND dueSk > :after',
+        ExpressionAttributeValues: { ':pk': keys.duePartition(campaignId), ':after': inclusive ? after : `${after}~` },
+        ProjectionExpression: 'nextCheckAt',
+        Limit: 1,
+      }),
+    );
+    const first = out.Items?.[0];
+    return typeof first?.nextCheckAt === 'string' ? first.nextCheckAt : null;
+  }
+
+  async putInspection(campaignId: string, record: InspectionRecord): Promise<void> {
+    await this.put(campaignId, keys.inspection(record.round, record.unitId), record);
+  }
+
+  async listInspections(campaignId: string, round: number): Promise<InspectionRecord[]> {
+    return (await this.queryPrefix(campaignId, `INSPECTION#${String(round).padStart(2, '0')}#`)).map((item) =>
+      parseItem(InspectionRecord, item),
+    );
+  }
+
+  async enqueueNotifications(notifications: Notification[]): Promise<number> {
+    let added = 0;
+    for (const n of notifications) {
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              pk: keys.campaign(n.campaignId),
+              sk: keys.outbox(n.id),
+              outboxPk: keys.outboxPartition(n.campaignId),
+              outboxSk: keys.outboxSort(n.createdAt, n.id),
+              ...n,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        added++;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return added;
+  }
+
+  async pendingNotifications(campaignId: string, limit: number): Promise<Notification[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: TABLE.outboxIndex.name,
+        KeyConditionExpression: 'outboxPk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.outboxPartition(campaignId) },
+        Limit: limit,
+      }),
+    );
+    return ((out.Items as Item[] | undefined) ?? []).map((item) => parseItem(Notification, item));
+  }
+
+  async markNotification(
+    campaignId: string,
+    id: string,
+    outcome: { status: 'sent' | 'failed'; at: string },
+  ): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.campaign(campaignId), sk: keys.outbox(id) },
+        UpdateExpression: `SET #status = :status, ${outcome.status === 'sent' ? 'sentAt' : 'failedAt'} = :at, attempts = attempts + :one REMOVE outboxPk, outboxSk`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': outcome.status, ':at': outcome.at, ':one': 1 },
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    );
+  }
+
+  async listNotifications(campaignId: string): Promise<Notification[]> {
+    return (await this.queryPrefix(campaignId, 'OUTBOX#')).map((item) =>
+      parseItem(Notification, item as Item),
+    );
+  }
+
+  async appendAudit(campaignId: string, event: AuditEvent): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: keys.campaign(campaignId), sk: keys.audit(event.at, randomUUID().slice(0, 8)), ...event },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async listAudit(campaignId: string): Promise<AuditEvent[]> {
+    return (await this.queryPrefix(campaignId, 'AUDIT#')).map((item) => parseItem(AuditEvent, item));
+  }
+}

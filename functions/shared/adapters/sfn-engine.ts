@@ -1,0 +1,23 @@
+import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { WorkflowEngine } from '../domain/ports.ts';
+import type { CampaignStateInput } from '../domain/state.ts';
+
+/** Step Functions: the execution name is the idempotency key, so a second start of the same name is refused by AWS. */
+export class StepFunctionsEngine implements WorkflowEngine {
+  constructor(
+    private readonly client: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  async start(executionName: string, input: CampaignStateInput): Promise<boolean> {
+    try {
+      await this.client.send(
+        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: executionName, input: JSON.stringify(input) }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') return false;
+      throw error;
+    }
+  }
+}

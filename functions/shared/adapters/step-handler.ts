@@ -1,0 +1,31 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type * as z from 'zod';
+import { ValidationError } from '../domain/errors.ts';
+import { zodIssues } from '../domain/load-definition.ts';
+
+/**
+ * The one shape of every Lambda here: validate the event with its zod schema (a bad payload is a
+ * named ValidationError that Step Functions does not retry), tag the logs with the campaign id,
+ * run the use case.
+ */
+export const stepHandler = <S extends z.ZodType, R>(
+  logger: Logger,
+  schema: S,
+  campaignIdOf: (event: z.infer<S>) => string,
+  run: (event: z.infer<S>) => Promise<R>,
+) =>
+  middy(async (raw: unknown, _context: Context): Promise<R> => {
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const issues = zodIssues(parsed.error);
+      throw new ValidationError(
+        `invalid event: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+        issues,
+      );
+    }
+    logger.appendKeys({ campaignId: campaignIdOf(parsed.data) });
+    return run(parsed.data);
+  }).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,0 +1,29 @@
+/**
+ * The single-table design, shared by the CDK stateful stack, the DynamoDB adapter and the local
+ * runtime so that all three agree. The README's "Table design" section documents each item type.
+ */
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Sparse: only open items with a next check carry duePk/dueSk. "What is due before T" reads only those. */
+  dueIndex: { name: 'due', partitionKey: 'duePk', sortKey: 'dueSk' },
+  /** Sparse: only pending notifications carry outboxPk/outboxSk; sending removes them. */
+  outboxIndex: { name: 'outbox', partitionKey: 'outboxPk', sortKey: 'outboxSk' },
+} as const;
+
+export const keys = {
+  campaign: (id: string) => `C#${id}`,
+  meta: 'META',
+  unit: (unitId: string) => `UNIT#${unitId}`,
+  phase: (phase: string, round: number) => `PHASE#${phase}#${round}`,
+  report: (period: string, unitId: string) => `REPORT#${period}#${unitId}`,
+  period: (period: string) => `PERIOD#${period}`,
+  task: (taskId: string) => `TASK#${taskId}`,
+  inspection: (round: number, unitId: string) => `INSPECTION#${String(round).padStart(2, '0')}#${unitId}`,
+  outbox: (notificationId: string) => `OUTBOX#${notificationId}`,
+  audit: (at: string, suffix: string) => `AUDIT#${at}#${suffix}`,
+  duePartition: (campaignId: string) => `DUE#${campaignId}`,
+  dueSort: (at: string, taskId: string) => `${at}#TASK#${taskId}`,
+  outboxPartition: (campaignId: string) => `OUTBOX#${campaignId}`,
+  outboxSort: (createdAt: string, notificationId: string) => `${createdAt}#${notificationId}`,
+} as const;

@@ -1,0 +1,300 @@
+import { DateTime, IANAZone } from 'luxon';
+import * as z from 'zod';
+
+/**
+ * The campaign definition: what a written work plan (实施方案) says, as data.
+ * This schema is the single source of the `CampaignDefinition` type; the YAML loader,
+ * the launch Lambda and the CLI all validate through it.
+ */
+
+export const PHASES = ['mobilize', 'rectify', 'inspect', 'longTerm'] as const;
+export const Phase = z.enum(PHASES);
+export type Phase = z.infer<typeof Phase>;
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export const Weekday = z.enum(WEEKDAYS);
+export type Weekday = z.infer<typeof Weekday>;
+
+const Id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2–63 characters of lower-case letters, digits and "-"');
+
+/** A calendar date in the campaign's time zone. zod's ISO check also refuses 2027-02-30. */
+export const LocalDate = z.iso.date({ error: 'must be a real calendar date written YYYY-MM-DD' });
+
+/** Wall-clock time of day, 24-hour; refuses "25:00" and "13:60". */
+export const TimeOfDay = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM between 00:00 and 23:59');
+
+export const TimeZone = z
+  .string()
+  .refine((zone) => IANAZone.isValidZone(zone), { error: 'must be an IANA time zone such as Asia/Shanghai' });
+
+const ChinaMobileOrLandline = /^(\+?86)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
+
+export const Person = z.strictObject({
+  name: z.string().trim().min(1).max(50),
+  title: z.string().max(100).optional(),
+  phone: z.string().regex(ChinaMobileOrLandline, 'must be a mainland mobile (11 digits) or landline number').optional(),
+  email: z.email({ error: 'must be an email address' }).optional(),
+  wecomUserId: z.string().min(1).max(64).optional(),
+  dingtalkUserId: z.string().min(1).max(64).optional(),
+});
+export type Person = z.infer<typeof Person>;
+
+export const UNIT_KINDS = [
+  'community',
+  'grid',
+  'department',
+  'propertyCompany',
+  'enterprise',
+  'school',
+  'buildingHead',
+  'other',
+] as const;
+
+export const Unit = z.strictObject({
+  id: Id,
+  name: z.string().trim().min(1).max(100),
+  kind: z.enum(UNIT_KINDS),
+  /** Territorial parent (a grid inside a community); must name another unit. */
+  parent: Id.optional(),
+  leader: Person,
+  liaison: Person,
+  gridWorkers: z.array(Person).max(200).default([]),
+  /** Whether the unit files the periodic report itself (grids often report through their community). */
+  reports: z.boolean().default(true),
+});
+export type Unit = z.infer<typeof Unit>;
+
+export const Organisation = z.strictObject({
+  leadingGroup: z.strictObject({
+    name: z.string().min(1).max(100).default('领导小组'),
+    leader: Person,
+    deputies: z.array(Person).max(20).default([]),
+    members: z.array(Person).max(100).default([]),
+  }),
+  office: z.strictObject({
+    name: z.string().min(1).max(100),
+    head: Person,
+    staff: z.array(Person).max(50).default([]),
+  }),
+  units: z.array(Unit).min(1).max(5000),
+});
+export type Organisation = z.infer<typeof Organisation>;
+
+const PhaseText = {
+  /** The name the plan uses, e.g. 动员部署 or 集中整治. */
+  name: z.string().min(1).max(30).optional(),
+  /** Text of the notice sent when the phase starts. */
+  notice: z.string().max(2000).optional(),
+};
+
+export const BoundedPhase = z.strictObject({ start: LocalDate, end: LocalDate, ...PhaseText });
+export const LongTermPhase = z.strictObject({
+  start: LocalDate,
+  /** Day of month and time of the routine check (巡查) in the long-term phase. */
+  checkDay: z.int().min(1).max(28).default(1),
+  checkTime: TimeOfDay.default('09:00'),
+  ...PhaseText,
+});
+
+export const Phases = z.strictObject({
+  mobilize: BoundedPhase,
+  rectify: BoundedPhase,
+  inspect: BoundedPhase,
+  longTerm: LongTermPhase,
+});
+export type Phases = z.infer<typeof Phases>;
+
+const WeeklyCutoff = z.strictObject({ weekday: Weekday, time: TimeOfDay });
+const MonthlyCutoff = z.strictObject({ day: z.int().min(1).max(28), time: TimeOfDay });
+const QuarterlyCutoff = z.strictObject({
+  /** 1–3: which month of the quarter (plan 20 reports in the last month, 3). */
+  monthOfQuarter: z.int().min(1).max(3),
+  day: z.int().min(1).max(28),
+  time: TimeOfDay,
+});
+
+const ReportingCommon = {
+  /** Who receives the reports, e.g. 街道安委办. */
+  submitTo: z.string().min(1).max(100),
+  phases: z.array(Phase).min(1).default(['rectify', 'inspect']),
+  /** Reminders to units that have not reported, in hours before the cutoff. */
+  reminderHoursBefore: z.array(z.number().positive().max(24 * 14)).max(5).default([24, 2]),
+};
+
+export const Reporting = z.discriminatedUnion('cadence', [
+  z.strictObject({
+    cadence: z.literal('weekly'),
+    cutoff: WeeklyCutoff,
+    /** Plan 6: units report by Friday 12:00, the office bulletin is due by Monday close of business. */
+    secondStage: z
+      .strictObject({ weekday: Weekday, time: TimeOfDay, to: z.string().min(1).max(100).default('领导小组') })
+      .optional(),
+    ...ReportingCommon,
+  }),
+  z.strictObject({ cadence: z.literal('monthly'), cutoff: MonthlyCutoff, ...ReportingCommon }),
+  z.strictObject({ cadence: z.literal('quarterly'), cutoff: QuarterlyCutoff, ...ReportingCommon }),
+]);
+export type Reporting = z.infer<typeof Reporting>;
+
+export const Acceptance = z.strictObject({
+  passScore: z.number().min(0).max(100).default(80),
+  /** Plan 9: 再整改再提高 — bounded so a campaign cannot loop forever. */
+  maxReRectifyRounds: z.int().min(0).max(5).default(2),
+  reRectifyDays: z.int().min(1).max(90).default(14),
+  reInspectDays: z.int().min(1).max(60).default(7),
+});
+
+export const Task = z.strictObject({
+  id: Id,
+  title: z.string().trim().min(1).max(200),
+  lead: Id,
+  participants: z.array(Id).default([]),
+  due: LocalDate,
+  /** Time on the due date by which it must be done; end of day when omitted. */
+  dueTime: TimeOfDay.optional(),
+  description: z.string().max(2000).optional(),
+});
+export type Task = z.infer<typeof Task>;
+
+export const THEMES = ['safetyProduction', 'environment', 'sanitation', 'governance', 'civilisedCity', 'other'] as const;
+
+export const CampaignDefinitionShape = z.strictObject({
+  id: Id,
+  title: z.string().trim().min(1).max(200),
+  theme: z.enum(THEMES),
+  issuer: z.string().trim().min(1).max(100),
+  timeZone: TimeZone.default('Asia/Shanghai'),
+  organisation: Organisation,
+  phases: Phases,
+  reporting: Reporting,
+  acceptance: Acceptance.default({ passScore: 80, maxReRectifyRounds: 2, reRectifyDays: 14, reInspectDays: 7 }),
+  tasks: z.array(Task).max(1000).default([]),
+});
+
+const dayNumber = (date: string): number => DateTime.fromISO(date, { zone: 'utc' }).toMillis() / 86_400_000;
+
+/** Cross-field rules: references, uniqueness, phase order. */
+export const CampaignDefinition = CampaignDefinitionShape.superRefine((def, ctx) => {
+  const unitIds = new Map<string, number>();
+  def.organisation.units.forEach((unit, index) => {
+    const first = unitIds.get(unit.id);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['organisation', 'units', index, 'id'],
+        message: `duplicate unit id "${unit.id}" (first used by units[${first}])`,
+      });
+    } else unitIds.set(unit.id, index);
+  });
+  def.organisation.units.forEach((unit, index) => {
+    if (unit.parent !== undefined && (!unitIds.has(unit.parent) || unit.parent === unit.id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['organisation', 'units', index, 'parent'],
+        message: `parent "${unit.parent}" is not another unit of this campaign`,
+      });
+    }
+  });
+
+  const taskIds = new Set<string>();
+  def.tasks.forEach((task, index) => {
+    if (taskIds.has(task.id)) {
+      ctx.addIssue({ code: 'custom', path: ['tasks', index, 'id'], message: `duplicate task id "${task.id}"` });
+    }
+    taskIds.add(task.id);
+    if (!unitIds.has(task.lead)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tasks', index, 'lead'],
+        message: `unknown unit "${task.lead}"; the lead must be one of organisation.units`,
+      });
+    }
+    task.participants.forEach((participant, p) => {
+      if (!unitIds.has(participant)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tasks', index, 'participants', p],
+          message: `unknown unit "${participant}"`,
+        });
+      }
+    });
+  });
+
+  const { mobilize, rectify, inspect, longTerm } = def.phases;
+  for (const [name, phase] of [
+    ['mobilize', mobilize],
+    ['rectify', rectify],
+    ['inspect', inspect],
+  ] as const) {
+    if (dayNumber(phase.end) < dayNumber(phase.start)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', name, 'end'],
+        message: `ends (${phase.end}) before it starts (${phase.start})`,
+      });
+    }
+  }
+  // Plans let a phase start on the day the previous one ends (plan 8); anything earlier is out of order.
+  const order = [
+    ['mobilize', mobilize.start, mobilize.end],
+    ['rectify', rectify.start, rectify.end],
+    ['inspect', inspect.start, inspect.end],
+    ['longTerm', longTerm.start, undefined],
+  ] as const;
+  for (let i = 1; i < order.length; i++) {
+    const [prevName, prevStart, prevEnd] = order[i - 1] as (typeof order)[number];
+    const [name, start] = order[i] as (typeof order)[number];
+    if (dayNumber(start) < dayNumber(prevEnd ?? prevStart)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', name, 'start'],
+        message: `phases out of order: ${name} starts ${start}, before ${prevName} ends ${prevEnd}`,
+      });
+    }
+  }
+  if (def.reporting.cadence === 'weekly' && def.reporting.secondStage) {
+    const { cutoff, secondStage } = def.reporting;
+    if (secondStage.weekday === cutoff.weekday && secondStage.time <= cutoff.time) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reporting', 'secondStage', 'time'],
+        message: 'the second stage on the cutoff day must be later than the cutoff',
+      });
+    }
+  }
+});
+
+export type CampaignDefinition = z.infer<typeof CampaignDefinition>;
+export type CampaignDefinitionInput = z.input<typeof CampaignDefinition>;
+
+/** Days without any phase between two consecutive phases: allowed, but worth a warning. */
+export const phaseGaps = (def: CampaignDefinition): string[] => {
+  const { mobilize, rectify, inspect, longTerm } = def.phases;
+  const pairs = [
+    ['mobilize', mobilize.end, 'rectify', rectify.start],
+    ['rectify', rectify.end, 'inspect', inspect.start],
+    ['inspect', inspect.end, 'longTerm', longTerm.start],
+  ] as const;
+  return pairs.flatMap(([a, end, b, start]) => {
+    const gap = dayNumber(start) - dayNumber(end) - 1;
+    return gap > 0 ? [`${gap} day(s) without a phase between ${a} (ends ${end}) and ${b} (starts ${start})`] : [];
+  });
+};
+
+/**
+ * The definition as kept on the campaign item: units are items of their own (a 1,000-unit
+ * organisation would not fit the 400 KB item limit), so the stored copy has none.
+ */
+export const StoredDefinition = CampaignDefinitionShape.extend({
+  organisation: Organisation.extend({ units: z.array(Unit).max(0) }),
+});
+export type StoredDefinition = z.infer<typeof StoredDefinition>;
+
+export const withoutUnits = (def: CampaignDefinition): StoredDefinition => ({
+  ...def,
+  organisation: { ...def.organisation, units: [] },
+});

@@ -1,0 +1,64 @@
+import type { CampaignDefinition, Phase, Unit } from './definition.ts';
+import type {
+  AuditEvent,
+  CampaignRecord,
+  InspectionRecord,
+  Notification,
+  PeriodOutcome,
+  PhaseRecord,
+  ReportRecord,
+  TaskRecord,
+} from './records.ts';
+import type { CampaignStateInput } from './state.ts';
+
+/** Secondary ports: the use cases call these; DynamoDB, SNS, Step Functions and the local runtime implement them. */
+
+export interface CampaignStore {
+  /** Writes the campaign, its units and tasks at once; `false` when the campaign already exists (nothing changed). */
+  createCampaign(def: CampaignDefinition, record: CampaignRecord): Promise<boolean>;
+  getCampaign(campaignId: string): Promise<CampaignRecord | null>;
+  updateCampaign(
+    campaignId: string,
+    changes: Partial<Pick<CampaignRecord, 'status' | 'closedAt' | 'phase' | 'round' | 'reRectifyUnits' | 'generation' | 'executionName'>>,
+  ): Promise<void>;
+  listUnits(campaignId: string): Promise<Unit[]>;
+
+  putPhase(campaignId: string, record: PhaseRecord): Promise<void>;
+  listPhases(campaignId: string): Promise<PhaseRecord[]>;
+
+  putReport(record: ReportRecord): Promise<void>;
+  listReports(campaignId: string, period?: string): Promise<ReportRecord[]>;
+  putPeriodOutcome(campaignId: string, outcome: PeriodOutcome): Promise<void>;
+  listPeriodOutcomes(campaignId: string): Promise<PeriodOutcome[]>;
+
+  getTask(campaignId: string, taskId: string): Promise<TaskRecord | null>;
+  putTask(campaignId: string, task: TaskRecord): Promise<void>;
+  listTasks(campaignId: string): Promise<TaskRecord[]>;
+  /** Items whose next check is at or before `upTo`, from the sparse deadline index. */
+  itemsDue(campaignId: string, upTo: string): Promise<TaskRecord[]>;
+  /** The earliest next check after `after` (inclusive or not), from the sparse deadline index. */
+  nextItemDue(campaignId: string, after: string, inclusive: boolean): Promise<string | null>;
+
+  putInspection(campaignId: string, record: InspectionRecord): Promise<void>;
+  listInspections(campaignId: string, round: number): Promise<InspectionRecord[]>;
+
+  /** Enqueues into the outbox; an id already there is skipped. Returns how many were new. */
+  enqueueNotifications(notifications: Notification[]): Promise<number>;
+  pendingNotifications(campaignId: string, limit: number): Promise<Notification[]>;
+  markNotification(campaignId: string, id: string, outcome: { status: 'sent' | 'failed'; at: string }): Promise<void>;
+  listNotifications(campaignId: string): Promise<Notification[]>;
+
+  appendAudit(campaignId: string, event: AuditEvent): Promise<void>;
+  listAudit(campaignId: string): Promise<AuditEvent[]>;
+}
+
+export interface Notifier {
+  send(notification: Notification): Promise<void>;
+}
+
+export interface WorkflowEngine {
+  /** Starts the named execution; `false` when one with that name already exists (nothing started). */
+  start(executionName: string, input: CampaignStateInput): Promise<boolean>;
+}
+
+export type { Phase };

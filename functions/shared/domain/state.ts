@@ -1,0 +1,69 @@
+import * as z from 'zod';
+import { Phase } from './definition.ts';
+import { MOMENT_PRIORITY, type Moment } from './schedule.ts';
+
+/**
+ * The payload that flows through the Step Functions execution. It carries ids and instants only
+ * (the 256 KB limit), never documents: every task re-reads what it needs from the table.
+ */
+
+export const IsoInstant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 instant' });
+
+export const ACTIONS = [
+  'startPhase',
+  'collectReports',
+  'checkDeadlines',
+  'closePhase',
+  'gate',
+  'continueAsNew',
+  'done',
+] as const;
+export const Action = z.enum(ACTIONS);
+export type Action = z.infer<typeof Action>;
+
+export const MomentName = z.enum(Object.keys(MOMENT_PRIORITY) as [Moment, ...Moment[]]);
+
+export const NextStep = z.strictObject({
+  at: IsoInstant,
+  action: Action,
+  moment: MomentName,
+  period: z.string().optional(),
+});
+export type NextStep = z.infer<typeof NextStep>;
+
+export const Limits = z.strictObject({
+  /** Continue as a new execution well before the 1-year execution limit. */
+  maxGenerationDays: z.int().positive().max(360).default(300),
+  /** …and well before 25,000 history events (a wake costs about 12 events). */
+  maxGenerationSteps: z.int().positive().max(2000).default(1500),
+});
+
+export const CampaignState = z.strictObject({
+  campaignId: z.string().min(1),
+  generation: z.int().min(1),
+  generationStartedAt: IsoInstant,
+  phase: Phase,
+  round: z.int().min(0),
+  /** pending: waiting for the phase to start; running: inside its window. */
+  phaseStatus: z.enum(['pending', 'running']),
+  window: z.strictObject({ start: IsoInstant, end: IsoInstant.nullable() }).optional(),
+  /** The moment of the step last done: the workflow's notion of now. */
+  at: IsoInstant,
+  lastMoment: MomentName,
+  steps: z.int().min(0),
+  next: NextStep,
+  pendingNotifications: z.int().min(0),
+  limits: Limits,
+});
+export type CampaignState = z.infer<typeof CampaignState>;
+export type CampaignStateInput = z.input<typeof CampaignState>;
+
+/** What the state machine passes to every task: the state, plus the task's own parameters. */
+export const StepEvent = z.strictObject({ state: CampaignState });
+export type StepEvent = z.infer<typeof StepEvent>;
+
+export const FailureEvent = z.strictObject({
+  state: CampaignState,
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+});
+export type FailureEvent = z.infer<typeof FailureEvent>;

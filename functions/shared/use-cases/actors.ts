@@ -1,0 +1,118 @@
+import { StoredDefinition } from '../domain/definition.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import type { CampaignStore } from '../domain/ports.ts';
+import { ReportContent, type ReportRecord } from '../domain/records.ts';
+import { type Instant, iso, previousCutoff } from '../domain/schedule.ts';
+import { loadCampaign } from './advance.ts';
+import { cutoffOfPeriod } from './collect-reports.ts';
+import { zodIssues } from '../domain/load-definition.ts';
+
+/** What people do between the workflow's wakes: liaisons report, inspectors score, units finish tasks, admins close. */
+
+const runningCampaign = async (store: CampaignStore, campaignId: string) => {
+  const record = await loadCampaign(store, campaignId);
+  if (record.status !== 'running') throw new ConflictError(`campaign "${campaignId}" is ${record.status}`);
+  return { record, def: StoredDefinition.parse(record.definition) };
+};
+
+const unitOf = async (store: CampaignStore, campaignId: string, unitId: string) => {
+  const unit = (await store.listUnits(campaignId)).find((u) => u.id === unitId);
+  if (!unit) throw new NotFoundError(`unit "${unitId}" is not a unit of campaign "${campaignId}"`);
+  return unit;
+};
+
+/**
+ * A unit's periodic report. Before the cutoff it is on time; after it, accepted and marked late
+ * with how late. A period that has not opened yet is refused.
+ */
+export const submitReport = async (
+  store: CampaignStore,
+  input: { campaignId: string; unitId: string; period: string; content: unknown },
+  at: Instant,
+): Promise<ReportRecord> => {
+  const { def } = await runningCampaign(store, input.campaignId);
+  await unitOf(store, input.campaignId, input.unitId);
+  const parsed = ReportContent.safeParse(input.content);
+  if (!parsed.success) throw new ValidationError('report content is invalid', zodIssues(parsed.error));
+  const cutoff = cutoffOfPeriod(def, input.period);
+  const opens = previousCutoff(def.reporting, def.timeZone, cutoff);
+  if (at < opens) {
+    throw new ValidationError(`period ${input.period} opens at ${iso(opens)}; it is not open yet`, [
+      { path: 'period', message: 'period is in the future' },
+    ]);
+  }
+  const lateBySeconds = at < cutoff ? 0 : Math.floor(at.diff(cutoff, 'seconds').seconds);
+  const record: ReportRecord = {
+    campaignId: input.campaignId,
+    unitId: input.unitId,
+    period: input.period,
+    cutoff: iso(cutoff),
+    submittedAt: iso(at),
+    onTime: at < cutoff,
+    lateBySeconds,
+    content: parsed.data,
+  };
+  await store.putReport(record);
+  return record;
+};
+
+export const recordInspection = async (
+  store: CampaignStore,
+  input: { campaignId: string; unitId: string; round: number; score: number; inspector: string; notes?: string },
+  at: Instant,
+): Promise<void> => {
+  await runningCampaign(store, input.campaignId);
+  await unitOf(store, input.campaignId, input.unitId);
+  if (!(input.score >= 0 && input.score <= 100)) {
+    throw new ValidationError(`score ${input.score} is outside 0–100`, [{ path: 'score', message: 'must be 0–100' }]);
+  }
+  await store.putInspection(input.campaignId, {
+    unitId: input.unitId,
+    round: input.round,
+    score: input.score,
+    inspector: input.inspector,
+    at: iso(at),
+    notes: input.notes ?? '',
+  });
+  await store.appendAudit(input.campaignId, {
+    at: iso(at),
+    actor: input.inspector,
+    action: 'inspection.recorded',
+    detail: { unitId: input.unitId, round: input.round, score: input.score },
+  });
+};
+
+export const completeTask = async (
+  store: CampaignStore,
+  input: { campaignId: string; taskId: string; actor: string },
+  at: Instant,
+): Promise<void> => {
+  await runningCampaign(store, input.campaignId);
+  const task = await store.getTask(input.campaignId, input.taskId);
+  if (!task) throw new NotFoundError(`task "${input.taskId}" is not a task of campaign "${input.campaignId}"`);
+  if (task.status === 'done') throw new ConflictError(`task "${input.taskId}" is already done`);
+  await store.putTask(input.campaignId, { ...task, status: 'done', doneAt: iso(at), nextCheckAt: undefined });
+  await store.appendAudit(input.campaignId, {
+    at: iso(at),
+    actor: input.actor,
+    action: 'task.done',
+    detail: { taskId: input.taskId },
+  });
+};
+
+/** Ends the campaign; the workflow sees it at its next wake and finishes. */
+export const closeCampaign = async (
+  store: CampaignStore,
+  input: { campaignId: string; actor: string; reason: string },
+  at: Instant,
+): Promise<void> => {
+  await runningCampaign(store, input.campaignId);
+  if (!input.reason.trim()) throw new ValidationError('closing a campaign needs a reason', [{ path: 'reason', message: 'required' }]);
+  await store.updateCampaign(input.campaignId, { status: 'closed', closedAt: iso(at) });
+  await store.appendAudit(input.campaignId, {
+    at: iso(at),
+    actor: input.actor,
+    action: 'campaign.closed',
+    detail: { reason: input.reason },
+  });
+};

@@ -1,0 +1,66 @@
+import { type Draft, liaisonOf, officeHead, toNotification, unitLeaderOf } from '../domain/notifications.ts';
+import type { CampaignStore } from '../domain/ports.ts';
+import { instant, iso, localDate } from '../domain/schedule.ts';
+import type { CampaignState } from '../domain/state.ts';
+import { advance, loadStep } from './advance.ts';
+
+/** Hours before a task's deadline that its lead unit gets a due-soon reminder. */
+export const DUE_SOON_HOURS = 24;
+
+/**
+ * Deadline check: reads only the items whose next check has come, from the sparse deadline index,
+ * so its cost grows with what is due and not with the table. Sends due-soon reminders and overdue
+ * notices; in the long-term phase it also runs the monthly routine check.
+ */
+export const checkDeadlines = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
+  const ctx = await loadStep(store, state);
+  const { def, at } = ctx;
+  const units = new Map((await store.listUnits(def.id)).map((u) => [u.id, u]));
+  const due = await store.itemsDue(def.id, iso(at));
+  const drafts: Draft[] = [];
+  for (const task of due) {
+    const unit = units.get(task.lead);
+    const dueAt = instant(task.dueAt);
+    if (task.status === 'done' || !unit) {
+      await store.putTask(def.id, { ...task, nextCheckAt: undefined });
+      continue;
+    }
+    const dueText = `${localDate(dueAt, def.timeZone)} ${dueAt.setZone(def.timeZone).toFormat('HH:mm')}`;
+    if (at < dueAt) {
+      drafts.push({
+        kind: 'taskDueSoon',
+        recipient: liaisonOf(unit),
+        subjectKey: `task#${task.id}`,
+        subject: `【${def.title}】任务即将到期：${task.title}`,
+        body: `${unit.name}牵头的任务「${task.title}」将于${dueText}到期，请抓紧完成并报送。`,
+      });
+      await store.putTask(def.id, { ...task, nextCheckAt: task.dueAt, notified: [...task.notified, 'dueSoon'] });
+    } else {
+      for (const recipient of [liaisonOf(unit), unitLeaderOf(unit)]) {
+        drafts.push({
+          kind: 'taskOverdue',
+          recipient,
+          subjectKey: `task#${task.id}`,
+          subject: `【${def.title}】任务逾期：${task.title}`,
+          body: `${unit.name}牵头的任务「${task.title}」已于${dueText}到期仍未完成，请说明情况并限期完成。`,
+        });
+      }
+      await store.putTask(def.id, { ...task, nextCheckAt: undefined, notified: [...task.notified, 'overdue'] });
+    }
+  }
+  if (state.next.moment === 'monthlyCheck') {
+    const open = (await store.listTasks(def.id)).filter((t) => t.status === 'open');
+    const month = localDate(at, def.timeZone).slice(0, 7);
+    drafts.push({
+      kind: 'monthlyCheck',
+      recipient: officeHead(def),
+      subjectKey: `month#${month}`,
+      subject: `【${def.title}】${month}月度长效巡查`,
+      body: `长效管理月度巡查：${units.size}个责任单位，未完成任务${open.length}项。请组织本月巡查并填写台账。`,
+    });
+  }
+  const pending = await store.enqueueNotifications(drafts.map((d) => toNotification(def.id, iso(at), d)));
+  return advance(store, ctx, state, state.next.moment, {
+    pendingNotifications: state.pendingNotifications + pending,
+  });
+};

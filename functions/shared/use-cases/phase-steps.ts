@@ -1,0 +1,185 @@
+import type { CampaignDefinition, Phase, Unit } from '../domain/definition.ts';
+import {
+  type Draft,
+  leadingGroupLeader,
+  liaisonOf,
+  officeHead,
+  toNotification,
+  unitLeaderOf,
+} from '../domain/notifications.ts';
+import type { CampaignStore } from '../domain/ports.ts';
+import { actualWindow, iso, localDate } from '../domain/schedule.ts';
+import type { CampaignState } from '../domain/state.ts';
+import { advance, loadStep, type StepContext, windowToState } from './advance.ts';
+
+export const DEFAULT_PHASE_NAMES: Record<Phase, string> = {
+  mobilize: '动员部署',
+  rectify: '集中整治',
+  inspect: '检查验收',
+  longTerm: '长效管理',
+};
+
+export const phaseName = (def: CampaignDefinition, phase: Phase, round = 0): string => {
+  const name = def.phases[phase].name ?? DEFAULT_PHASE_NAMES[phase];
+  return round > 0 ? `${name}（第${round}轮再整改）` : name;
+};
+
+/** Units accountable in a round: every reporting unit first, then only those sent back by the gate. */
+export const accountableUnits = (units: Unit[], round: number, reRectifyUnits: string[]): Unit[] =>
+  round === 0 ? units.filter((u) => u.reports) : units.filter((u) => reRectifyUnits.includes(u.id));
+
+const enqueue = async (store: CampaignStore, ctx: StepContext, drafts: Draft[]): Promise<number> =>
+  store.enqueueNotifications(drafts.map((d) => toNotification(ctx.def.id, iso(ctx.at), d)));
+
+/** Opens a phase: records its actual window and sends the phase notice (动员/启动通知) to its units. */
+export const startPhase = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
+  const ctx = await loadStep(store, state);
+  const { def, at, record } = ctx;
+  const window = actualWindow(def, state.phase, state.round, at);
+  await store.putPhase(def.id, {
+    phase: state.phase,
+    round: state.round,
+    startedAt: iso(at),
+    plannedEnd: window.end ? iso(window.end) : null,
+  });
+  await store.updateCampaign(def.id, { phase: state.phase, round: state.round });
+  const units = accountableUnits(await store.listUnits(def.id), state.round, record.reRectifyUnits);
+  const name = phaseName(def, state.phase, state.round);
+  const until = window.end ? `，至${localDate(window.end.minus({ milliseconds: 1 }), def.timeZone)}止` : '';
+  const notice = def.phases[state.phase].notice ?? '';
+  const subject = `【${def.title}】${name}阶段开始`;
+  const body = `${name}阶段自${localDate(at, def.timeZone)}起${until}。${notice}`;
+  const subjectKey = `${state.phase}#${state.round}`;
+  const drafts: Draft[] = [
+    { kind: 'phaseStart', recipient: leadingGroupLeader(def), subjectKey, subject, body },
+    { kind: 'phaseStart', recipient: officeHead(def), subjectKey, subject, body },
+    ...units.map((u) => ({ kind: 'phaseStart' as const, recipient: liaisonOf(u), subjectKey, subject, body })),
+  ];
+  const pending = await enqueue(store, ctx, drafts);
+  await store.appendAudit(def.id, {
+    at: iso(at),
+    actor: 'workflow',
+    action: 'phase.started',
+    detail: { phase: state.phase, round: state.round, plannedEnd: window.end ? iso(window.end) : null },
+  });
+  return advance(store, ctx, state, 'phaseStart', {
+    phaseStatus: 'running',
+    window: windowToState(window),
+    pendingNotifications: state.pendingNotifications + pending,
+  });
+};
+
+const NEXT_PHASE: Record<Exclude<Phase, 'inspect' | 'longTerm'>, Phase> = { mobilize: 'rectify', rectify: 'inspect' };
+
+/** Closes the running phase with a summary to the office; after inspection comes the acceptance gate. */
+export const closePhase = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
+  const ctx = await loadStep(store, state);
+  const { def, at } = ctx;
+  const outcomes = (await store.listPeriodOutcomes(def.id)).filter(
+    (o) => o.phase === state.phase && o.round === state.round,
+  );
+  const expected = outcomes.reduce((n, o) => n + o.expected.length, 0);
+  const onTime = outcomes.reduce((n, o) => n + o.onTime.length, 0);
+  const summary = { periods: outcomes.length, reportsExpected: expected, reportsOnTime: onTime };
+  const started = (await store.listPhases(def.id)).find((p) => p.phase === state.phase && p.round === state.round);
+  await store.putPhase(def.id, {
+    phase: state.phase,
+    round: state.round,
+    startedAt: started?.startedAt ?? state.window?.start ?? iso(at),
+    plannedEnd: state.window?.end ?? null,
+    closedAt: iso(at),
+    summary,
+  });
+  const name = phaseName(def, state.phase, state.round);
+  const rate = expected === 0 ? '—' : `${Math.round((onTime / expected) * 100)}%`;
+  const pending = await enqueue(store, ctx, [
+    {
+      kind: 'phaseSummary',
+      recipient: officeHead(def),
+      subjectKey: `${state.phase}#${state.round}`,
+      subject: `【${def.title}】${name}阶段小结`,
+      body: `${name}阶段于${localDate(at, def.timeZone)}结束：共${outcomes.length}期报告，按时上报率${rate}（${onTime}/${expected}）。`,
+    },
+  ]);
+  await store.appendAudit(def.id, {
+    at: iso(at),
+    actor: 'workflow',
+    action: 'phase.closed',
+    detail: { phase: state.phase, round: state.round, ...summary },
+  });
+  const pendingNotifications = state.pendingNotifications + pending;
+  if (state.phase === 'inspect') {
+    return advance(store, ctx, state, 'phaseEnd', {
+      pendingNotifications,
+      next: { at: iso(at), action: 'gate', moment: 'phaseEnd' },
+    });
+  }
+  if (state.phase === 'longTerm') {
+    return advance(store, ctx, state, 'phaseEnd', {
+      pendingNotifications,
+      next: { at: iso(at), action: 'done', moment: 'phaseEnd' },
+    });
+  }
+  return advance(store, ctx, state, 'phaseEnd', {
+    phase: NEXT_PHASE[state.phase],
+    phaseStatus: 'pending',
+    window: undefined,
+    pendingNotifications,
+  });
+};
+
+/**
+ * The acceptance gate (验收): units under the pass score go back to rectification for another
+ * round (plan 9: 再整改再提高), up to the definition's bound; then the campaign moves to long-term upkeep.
+ */
+export const acceptanceGate = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
+  const ctx = await loadStep(store, state);
+  const { def, at, record } = ctx;
+  const units = accountableUnits(await store.listUnits(def.id), state.round, record.reRectifyUnits);
+  const scores = new Map((await store.listInspections(def.id, state.round)).map((i) => [i.unitId, i.score]));
+  const pass = def.acceptance.passScore;
+  const failing = units.filter((u) => (scores.get(u.id) ?? pass) < pass);
+  const notInspected = units.filter((u) => !scores.has(u.id)).map((u) => u.id);
+  const another = failing.length > 0 && state.round < def.acceptance.maxReRectifyRounds;
+  const failingIds = failing.map((u) => u.id);
+  await store.updateCampaign(def.id, { reRectifyUnits: another ? failingIds : [] });
+  await store.appendAudit(def.id, {
+    at: iso(at),
+    actor: 'workflow',
+    action: 'acceptance.gate',
+    detail: { round: state.round, failing: failingIds, notInspected, reRectify: another },
+  });
+  const subjectKey = `gate#${state.round}`;
+  const names = failing.map((u) => `${u.name}（${scores.get(u.id)}分）`).join('、') || '无';
+  const verdict = another
+    ? `以上单位进入第${state.round + 1}轮再整改，限期${def.acceptance.reRectifyDays}天。`
+    : failing.length > 0
+      ? `已达再整改轮次上限（${def.acceptance.maxReRectifyRounds}轮），转入长效管理并予以通报批评。`
+      : '全部通过验收，转入长效管理。';
+  const body = `第${state.round + 1}次验收（合格线${pass}分）：未达标单位：${names}。${verdict}`;
+  const drafts: Draft[] = [
+    {
+      kind: 'acceptanceResult',
+      recipient: leadingGroupLeader(def),
+      subjectKey,
+      subject: `【${def.title}】验收结果`,
+      body,
+    },
+    { kind: 'acceptanceResult', recipient: officeHead(def), subjectKey, subject: `【${def.title}】验收结果`, body },
+    ...failing.map((u) => ({
+      kind: 'acceptanceResult' as const,
+      recipient: unitLeaderOf(u),
+      subjectKey,
+      subject: `【${def.title}】验收未达标通知`,
+      body: `${u.name}验收得分${scores.get(u.id)}分，低于${pass}分。${another ? `请于${def.acceptance.reRectifyDays}天内完成再整改。` : ''}`,
+    })),
+  ];
+  const pending = await enqueue(store, ctx, drafts);
+  return advance(store, ctx, state, 'phaseEnd', {
+    phase: another ? 'rectify' : 'longTerm',
+    round: another ? state.round + 1 : 0,
+    phaseStatus: 'pending',
+    window: undefined,
+    pendingNotifications: state.pendingNotifications + pending,
+  });
+};

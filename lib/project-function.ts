@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The folders under functions/ that are Lambdas; the local runtime maps state machine tasks to them by this name. */
+export const FUNCTION_FOLDERS = [
+  'launch-campaign',
+  'phase',
+  'collect-reports',
+  'check-deadlines',
+  'notify',
+  'continue-campaign',
+] as const;
+export type FunctionFolder = (typeof FUNCTION_FOLDERS)[number];
+
+export const functionsRoot = join(import.meta.dirname, '..', 'functions');
+
+/**
+ * esbuild settings of every deployed bundle; the benchmark builds with the same ones.
+ * The banner gives ESM bundles the `require` that some CommonJS dependencies still call.
+ */
+export const BUNDLING = {
+  minify: true,
+  sourceMap: false,
+  format: OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  bundleAwsSDK: true,
+  target: 'node24',
+  banner: "import{createRequire as __zcr}from'node:module';const require=__zcr(import.meta.url);",
+} as const;
+
+export interface ProjectFunctionProps {
+  folder: FunctionFolder;
+  description: string;
+  environment?: Record<string, string>;
+  timeout?: Duration;
+}
+
+/** One Lambda with the project's fixed defaults: Node 24 on arm64, tracing, JSON logs with retention. */
+export class ProjectFunction extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: join(functionsRoot, props.folder, 'index.ts'),
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: props.timeout ?? Duration.seconds(60),
+      tracing: Tracing.ACTIVE,
+      loggingFormat: LoggingFormat.JSON,
+      logGroup,
+      bundling: BUNDLING,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: `zhili-${props.folder}`,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+    });
+  }
+
+  /** Grants read or read-write table access and tells the function where the table is. */
+  useTable(table: ITableV2, access: 'read' | 'readWrite'): this {
+    if (access === 'read') table.grantReadData(this.fn);
+    else table.grantReadWriteData(this.fn);
+    this.fn.addEnvironment('TABLE_NAME', table.tableName);
+    return this;
+  }
+}

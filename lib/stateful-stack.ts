@@ -1,0 +1,40 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import { TABLE } from '../functions/shared/adapters/table-design.ts';
+
+/**
+ * What must outlive every deployment: the campaign table. RETAIN and deletion protection, apart
+ * from the stateless stack so that replacing functions or the state machine can never touch it.
+ */
+export class StatefulStack extends Stack {
+  readonly table: TableV2;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const string = AttributeType.STRING;
+    this.table = new TableV2(this, 'CampaignTable', {
+      partitionKey: { name: TABLE.partitionKey, type: string },
+      sortKey: { name: TABLE.sortKey, type: string },
+      billing: Billing.onDemand(),
+      encryption: TableEncryptionV2.awsManagedKey(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: [
+        {
+          indexName: TABLE.dueIndex.name,
+          partitionKey: { name: TABLE.dueIndex.partitionKey, type: string },
+          sortKey: { name: TABLE.dueIndex.sortKey, type: string },
+          projectionType: ProjectionType.ALL,
+        },
+        {
+          indexName: TABLE.outboxIndex.name,
+          partitionKey: { name: TABLE.outboxIndex.partitionKey, type: string },
+          sortKey: { name: TABLE.outboxIndex.sortKey, type: string },
+          projectionType: ProjectionType.ALL,
+        },
+      ],
+    });
+  }
+}

@@ -1,0 +1,82 @@
+import { ArnFormat, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { CampaignWorkflow } from './campaign-workflow.ts';
+import { ProjectFunction } from './project-function.ts';
+
+export interface StatelessStackProps extends StackProps {
+  table: ITableV2;
+}
+
+export const STATE_MACHINE_NAME = 'zhili-campaign';
+
+/** Functions, the campaign state machine and the notification topic: replaceable at every deploy. */
+export class StatelessStack extends Stack {
+  readonly workflow: CampaignWorkflow;
+  readonly functions: Record<string, ProjectFunction>;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { table } = props;
+
+    // Named ARN rather than a reference: the functions that start executions would otherwise
+    // depend on the state machine that invokes them.
+    const stateMachineArn = this.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: STATE_MACHINE_NAME,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    const topicKey = new Key(this, 'NotificationsKey', {
+      enableKeyRotation: true,
+      description: 'zhili notifications topic',
+    });
+    const topic = new Topic(this, 'Notifications', { masterKey: topicKey, enforceSSL: true });
+
+    const launch = new ProjectFunction(this, 'LaunchCampaign', {
+      folder: 'launch-campaign',
+      description: 'Validates a campaign definition, stores it and starts its one execution',
+      environment: { STATE_MACHINE_ARN: stateMachineArn },
+    }).useTable(table, 'readWrite');
+    const phase = new ProjectFunction(this, 'Phase', {
+      folder: 'phase',
+      description: 'Starts and closes phases, runs the acceptance gate, records failed steps',
+    }).useTable(table, 'readWrite');
+    const collectReports = new ProjectFunction(this, 'CollectReports', {
+      folder: 'collect-reports',
+      description: 'Report reminders, cutoff outcomes and the weekly bulletin',
+    }).useTable(table, 'readWrite');
+    const checkDeadlines = new ProjectFunction(this, 'CheckDeadlines', {
+      folder: 'check-deadlines',
+      description: 'Due-soon and overdue items from the sparse deadline index; long-term monthly checks',
+    }).useTable(table, 'readWrite');
+    const notify = new ProjectFunction(this, 'Notify', {
+      folder: 'notify',
+      description: 'Sends the queued notifications of a campaign',
+      environment: { TOPIC_ARN: topic.topicArn },
+    }).useTable(table, 'readWrite');
+    topic.grantPublish(notify.fn);
+    const continueCampaign = new ProjectFunction(this, 'ContinueCampaign', {
+      folder: 'continue-campaign',
+      description: 'Continues a campaign as a new execution before the execution limits',
+      environment: { STATE_MACHINE_ARN: stateMachineArn },
+    }).useTable(table, 'readWrite');
+    for (const starter of [launch, continueCampaign]) {
+      starter.fn.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
+    }
+
+    this.functions = { launch, phase, collectReports, checkDeadlines, notify, continueCampaign };
+    this.workflow = new CampaignWorkflow(this, 'CampaignWorkflow', {
+      stateMachineName: STATE_MACHINE_NAME,
+      phase: phase.fn,
+      collectReports: collectReports.fn,
+      checkDeadlines: checkDeadlines.fn,
+      notify: notify.fn,
+      continueCampaign: continueCampaign.fn,
+    });
+  }
+}

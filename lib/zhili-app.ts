@@ -1,0 +1,16 @@
+import { App, type AppProps } from 'aws-cdk-lib';
+import { StatefulStack } from './stateful-stack.ts';
+import { StatelessStack } from './stateless-stack.ts';
+
+/** Builds the whole app; bin/app.ts, the tests and the local runtime all use this one function. */
+export const buildApp = (props: AppProps = {}) => {
+  const app = new App(props);
+  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  const stateful = new StatefulStack(app, 'ZhiliStateful', { env, description: 'zhili: campaign table (retained)' });
+  const stateless = new StatelessStack(app, 'ZhiliStateless', {
+    env,
+    table: stateful.table,
+    description: 'zhili: functions, campaign state machine, notifications',
+  });
+  return { app, stateful, stateless };
+};
