@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -23,7 +23,7 @@ export const functionsRoot = join(import.meta.dirname, '..', 'functions');
  * esbuild settings of every deployed bundle; the benchmark builds with the same ones.
  * The banner gives ESM bundles the `require` that some CommonJS dependencies still call.
  */
-export const BUNDLING = {
+export const BUNDLING: BundlingOptions = {
   minify: true,
   sourceMap: false,
   format: OutputFormat.ESM,
@@ -31,7 +31,7 @@ export const BUNDLING = {
   bundleAwsSDK: true,
   target: 'node24',
   banner: "import{createRequire as __zcr}from'node:module';const require=__zcr(import.meta.url);",
-} as const;
+};
 
 export interface ProjectFunctionProps {
   folder: FunctionFolder;

@@ -36,7 +36,13 @@ const ChinaMobileOrLandline = /^(\+?86)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
 export const Person = z.strictObject({
   name: z.string().trim().min(1).max(50),
   title: z.string().max(100).optional(),
-  phone: z.string().regex(ChinaMobileOrLandline, 'must be a mainland mobile (11 digits) or landline number').optional(),
+  // YAML reads an unquoted 13800000000 as a number; a phone number is text either way.
+  phone: z
+    .preprocess(
+      (v) => (typeof v === 'number' ? String(v) : v),
+      z.string().regex(ChinaMobileOrLandline, 'must be a mainland mobile (11 digits) or landline number'),
+    )
+    .optional(),
   email: z.email({ error: 'must be an email address' }).optional(),
   wecomUserId: z.string().min(1).max(64).optional(),
   dingtalkUserId: z.string().min(1).max(64).optional(),
@@ -248,7 +254,14 @@ export const CampaignDefinition = CampaignDefinitionShape.superRefine((def, ctx)
   for (let i = 1; i < order.length; i++) {
     const [prevName, prevStart, prevEnd] = order[i - 1] as (typeof order)[number];
     const [name, start] = order[i] as (typeof order)[number];
-    if (dayNumber(start) < dayNumber(prevEnd ?? prevStart)) {
+    // A phase must keep at least one day of its own: the next may start on its last day, not its first.
+    if (dayNumber(start) <= dayNumber(prevStart) && prevEnd !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', name, 'start'],
+        message: `${name} starts ${start}, leaving ${prevName} (${prevStart}–${prevEnd}) no day of its own`,
+      });
+    } else if (dayNumber(start) < dayNumber(prevEnd ?? prevStart)) {
       ctx.addIssue({
         code: 'custom',
         path: ['phases', name, 'start'],
