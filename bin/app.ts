@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { buildApp } from '../lib/zhili-app.ts';
 import { addNagChecks } from '../lib/nag.ts';
+import { buildApp } from '../lib/zhili-app.ts';
 
 const { app, stateful, stateless } = buildApp();
 addNagChecks(app, stateful, stateless);

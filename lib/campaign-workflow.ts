@@ -67,7 +67,12 @@ export class CampaignWorkflow extends Construct {
       resultPath: '$.recorded',
       taskTimeout: Timeout.duration(Duration.minutes(2)),
     });
-    recordFailure.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2 });
+    recordFailure.addRetry({
+      errors: TRANSIENT_ERRORS,
+      interval: Duration.seconds(2),
+      maxAttempts: 4,
+      backoffRate: 2,
+    });
     recordFailure.addCatch(failed, { resultPath: '$.recordError' });
     recordFailure.next(failed);
 
@@ -119,7 +124,9 @@ export class CampaignWorkflow extends Construct {
     dispatch
       .when(Condition.stringEquals('$.state.next.action', 'continueAsNew'), continueAsNew)
       .when(Condition.stringEquals('$.state.next.action', 'done'), new Succeed(this, 'CampaignEnded'))
-      .otherwise(new Fail(this, 'UnknownAction', { error: 'UnknownAction', cause: 'state.next.action not known' }));
+      .otherwise(
+        new Fail(this, 'UnknownAction', { error: 'UnknownAction', cause: 'state.next.action not known' }),
+      );
     waitUntilNext.next(dispatch);
 
     const logs = new LogGroup(this, 'Logs', {

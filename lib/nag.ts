@@ -1,4 +1,4 @@
-import { type App, Stack, Validations } from 'aws-cdk-lib';
+import { type App, type Stack, Validations } from 'aws-cdk-lib';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
@@ -13,11 +13,13 @@ export const NAG_ACKNOWLEDGEMENTS: { id: string; reason: string }[] = [
   },
   {
     id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'X-Ray PutTraceSegments/PutTelemetryRecords and the Step Functions log-delivery actions accept no resource narrower than *.',
+    reason:
+      'X-Ray PutTraceSegments/PutTelemetryRecords and the Step Functions log-delivery actions accept no resource narrower than *.',
   },
   {
     id: 'AwsSolutions-IAM5[Resource::ZhiliStateful:ExportsOutputFnGetAttCampaignTable48034F43ArnAC3513F6/index/*]',
-    reason: 'Access to the two sparse GSIs (deadline index, outbox index) of the campaign table, granted by grantReadWriteData.',
+    reason:
+      'Access to the two sparse GSIs (deadline index, outbox index) of the campaign table, granted by grantReadWriteData.',
   },
   {
     id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
@@ -38,6 +40,7 @@ const functionVersionAcks = (stack: Stack): { id: string; reason: string }[] =>
 export const addNagChecks = (app: App, ...stacks: Stack[]): void => {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   for (const stack of stacks) {
-    for (const ack of [...NAG_ACKNOWLEDGEMENTS, ...functionVersionAcks(stack)]) Validations.of(stack).acknowledge(ack);
+    for (const ack of [...NAG_ACKNOWLEDGEMENTS, ...functionVersionAcks(stack)])
+      Validations.of(stack).acknowledge(ack);
   }
 };

@@ -66,7 +66,9 @@ export class StatelessStack extends Stack {
       environment: { STATE_MACHINE_ARN: stateMachineArn },
     }).useTable(table, 'readWrite');
     for (const starter of [launch, continueCampaign]) {
-      starter.fn.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
+      starter.fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }),
+      );
     }
 
     this.functions = { launch, phase, collectReports, checkDeadlines, notify, continueCampaign };

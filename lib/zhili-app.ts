@@ -6,7 +6,10 @@ import { StatelessStack } from './stateless-stack.ts';
 export const buildApp = (props: AppProps = {}) => {
   const app = new App(props);
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
-  const stateful = new StatefulStack(app, 'ZhiliStateful', { env, description: 'zhili: campaign table (retained)' });
+  const stateful = new StatefulStack(app, 'ZhiliStateful', {
+    env,
+    description: 'zhili: campaign table (retained)',
+  });
   const stateless = new StatelessStack(app, 'ZhiliStateless', {
     env,
     table: stateful.table,

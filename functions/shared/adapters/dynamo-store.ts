@@ -6,8 +6,8 @@ import {
   GetCommand,
   PutCommand,
   paginateQuery,
-  type QueryCommandInput,
   QueryCommand,
+  type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
@@ -28,7 +28,8 @@ import { keys, TABLE } from './table-design.ts';
 type Item = Record<string, unknown>;
 
 const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
+  error instanceof ConditionalCheckFailedException ||
+  (error as Error).name === 'ConditionalCheckFailedException';
 
 /** Strips the key attributes and validates the rest against the record's schema. */
 const parseItem = <S extends z.ZodType>(schema: S, item: Item): z.infer<S> => {
@@ -45,7 +46,10 @@ export class DynamoCampaignStore implements CampaignStore {
 
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
     const items: Item[] = [];
-    for await (const page of paginateQuery({ client: this.client }, { TableName: this.tableName, ...input })) {
+    for await (const page of paginateQuery(
+      { client: this.client },
+      { TableName: this.tableName, ...input },
+    )) {
       items.push(...((page.Items as Item[] | undefined) ?? []));
     }
     return items;
@@ -60,13 +64,18 @@ export class DynamoCampaignStore implements CampaignStore {
 
   private put(campaignId: string, sk: string, value: Item, extra: Item = {}): Promise<unknown> {
     return this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { pk: keys.campaign(campaignId), sk, ...value, ...extra } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: keys.campaign(campaignId), sk, ...value, ...extra },
+      }),
     );
   }
 
   private async batchPut(items: Item[]): Promise<void> {
     for (let i = 0; i < items.length; i += 25) {
-      let requests: { PutRequest: { Item: Item } }[] = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      let requests: { PutRequest: { Item: Item } }[] = items
+        .slice(i, i + 25)
+        .map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 0; requests.length > 0; attempt++) {
         if (attempt > 8) throw new Error(`DynamoDB left ${requests.length} writes unprocessed after retries`);
         if (attempt > 0) await new Promise((r) => setTimeout(r, 2 ** attempt * 25));
@@ -154,7 +163,10 @@ export class DynamoCampaignStore implements CampaignStore {
 
   async getTask(campaignId: string, taskId: string): Promise<TaskRecord | null> {
     const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: keys.campaign(campaignId), sk: keys.task(taskId) } }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.campaign(campaignId), sk: keys.task(taskId) },
+      }),
     );
     return out.Item ? parseItem(TaskRecord, out.Item) : null;
   }
@@ -187,7 +199,10 @@ export class DynamoCampaignStore implements CampaignStore {
         TableName: this.tableName,
         IndexName: TABLE.dueIndex.name,
         KeyConditionExpression: 'duePk = :pk AND dueSk > :after',
-        ExpressionAttributeValues: { ':pk': keys.duePartition(campaignId), ':after': inclusive ? after : `${after}~` },
+        ExpressionAttributeValues: {
+          ':pk': keys.duePartition(campaignId),
+          ':after': inclusive ? after : `${after}~`,
+        },
         ProjectionExpression: 'nextCheckAt',
         Limit: 1,
       }),

@@ -11,7 +11,15 @@ export const PHASES = ['mobilize', 'rectify', 'inspect', 'longTerm'] as const;
 export const Phase = z.enum(PHASES);
 export type Phase = z.infer<typeof Phase>;
 
-export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export const WEEKDAYS = [
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+] as const;
 export const Weekday = z.enum(WEEKDAYS);
 export type Weekday = z.infer<typeof Weekday>;
 
@@ -128,7 +136,15 @@ const ReportingCommon = {
   submitTo: z.string().min(1).max(100),
   phases: z.array(Phase).min(1).default(['rectify', 'inspect']),
   /** Reminders to units that have not reported, in hours before the cutoff. */
-  reminderHoursBefore: z.array(z.number().positive().max(24 * 14)).max(5).default([24, 2]),
+  reminderHoursBefore: z
+    .array(
+      z
+        .number()
+        .positive()
+        .max(24 * 14),
+    )
+    .max(5)
+    .default([24, 2]),
 };
 
 export const Reporting = z.discriminatedUnion('cadence', [
@@ -166,7 +182,14 @@ export const Task = z.strictObject({
 });
 export type Task = z.infer<typeof Task>;
 
-export const THEMES = ['safetyProduction', 'environment', 'sanitation', 'governance', 'civilisedCity', 'other'] as const;
+export const THEMES = [
+  'safetyProduction',
+  'environment',
+  'sanitation',
+  'governance',
+  'civilisedCity',
+  'other',
+] as const;
 
 export const CampaignDefinitionShape = z.strictObject({
   id: Id,
@@ -177,7 +200,12 @@ export const CampaignDefinitionShape = z.strictObject({
   organisation: Organisation,
   phases: Phases,
   reporting: Reporting,
-  acceptance: Acceptance.default({ passScore: 80, maxReRectifyRounds: 2, reRectifyDays: 14, reInspectDays: 7 }),
+  acceptance: Acceptance.default({
+    passScore: 80,
+    maxReRectifyRounds: 2,
+    reRectifyDays: 14,
+    reInspectDays: 7,
+  }),
   tasks: z.array(Task).max(1000).default([]),
 });
 
@@ -209,7 +237,11 @@ export const CampaignDefinition = CampaignDefinitionShape.superRefine((def, ctx)
   const taskIds = new Set<string>();
   def.tasks.forEach((task, index) => {
     if (taskIds.has(task.id)) {
-      ctx.addIssue({ code: 'custom', path: ['tasks', index, 'id'], message: `duplicate task id "${task.id}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tasks', index, 'id'],
+        message: `duplicate task id "${task.id}"`,
+      });
     }
     taskIds.add(task.id);
     if (!unitIds.has(task.lead)) {
@@ -294,7 +326,9 @@ export const phaseGaps = (def: CampaignDefinition): string[] => {
   ] as const;
   return pairs.flatMap(([a, end, b, start]) => {
     const gap = dayNumber(start) - dayNumber(end) - 1;
-    return gap > 0 ? [`${gap} day(s) without a phase between ${a} (ends ${end}) and ${b} (starts ${start})`] : [];
+    return gap > 0
+      ? [`${gap} day(s) without a phase between ${a} (ends ${end}) and ${b} (starts ${start})`]
+      : [];
   });
 };
 

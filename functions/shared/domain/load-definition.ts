@@ -44,11 +44,16 @@ export const parseDefinitionYaml = (text: string, source: string): CampaignDefin
     value = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {
     throw new DefinitionError(source, [
-      { path: '', message: `refused: ${(error as Error).message} (YAML aliases are limited to ${MAX_ALIASES})` },
+      {
+        path: '',
+        message: `refused: ${(error as Error).message} (YAML aliases are limited to ${MAX_ALIASES})`,
+      },
     ]);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new DefinitionError(source, [{ path: '', message: 'not a campaign definition: expected a YAML mapping' }]);
+    throw new DefinitionError(source, [
+      { path: '', message: 'not a campaign definition: expected a YAML mapping' },
+    ]);
   }
   return parseDefinition(value, source);
 };

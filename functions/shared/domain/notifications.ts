@@ -14,7 +14,9 @@ export const notificationId = (parts: {
   level?: number;
 }): string =>
   createHash('sha256')
-    .update([parts.campaignId, parts.kind, parts.recipientKey, parts.subjectKey, parts.level ?? 0].join('\u0000'))
+    .update(
+      [parts.campaignId, parts.kind, parts.recipientKey, parts.subjectKey, parts.level ?? 0].join('\u0000'),
+    )
     .digest('base64url')
     .slice(0, 22);
 
@@ -53,7 +55,12 @@ export interface Draft {
 }
 
 export const toNotification = (campaignId: string, createdAt: string, draft: Draft): Notification => ({
-  id: notificationId({ campaignId, kind: draft.kind, recipientKey: draft.recipient.key, subjectKey: draft.subjectKey }),
+  id: notificationId({
+    campaignId,
+    kind: draft.kind,
+    recipientKey: draft.recipient.key,
+    subjectKey: draft.subjectKey,
+  }),
   campaignId,
   kind: draft.kind,
   recipient: draft.recipient,

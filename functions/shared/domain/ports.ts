@@ -19,7 +19,12 @@ export interface CampaignStore {
   getCampaign(campaignId: string): Promise<CampaignRecord | null>;
   updateCampaign(
     campaignId: string,
-    changes: Partial<Pick<CampaignRecord, 'status' | 'closedAt' | 'phase' | 'round' | 'reRectifyUnits' | 'generation' | 'executionName'>>,
+    changes: Partial<
+      Pick<
+        CampaignRecord,
+        'status' | 'closedAt' | 'phase' | 'round' | 'reRectifyUnits' | 'generation' | 'executionName'
+      >
+    >,
   ): Promise<void>;
   listUnits(campaignId: string): Promise<Unit[]>;
 
@@ -45,7 +50,11 @@ export interface CampaignStore {
   /** Enqueues into the outbox; an id already there is skipped. Returns how many were new. */
   enqueueNotifications(notifications: Notification[]): Promise<number>;
   pendingNotifications(campaignId: string, limit: number): Promise<Notification[]>;
-  markNotification(campaignId: string, id: string, outcome: { status: 'sent' | 'failed'; at: string }): Promise<void>;
+  markNotification(
+    campaignId: string,
+    id: string,
+    outcome: { status: 'sent' | 'failed'; at: string },
+  ): Promise<void>;
   listNotifications(campaignId: string): Promise<Notification[]>;
 
   appendAudit(campaignId: string, event: AuditEvent): Promise<void>;

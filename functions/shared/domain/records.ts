@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Phase, Person, Unit } from './definition.ts';
+import { Person, Phase, Unit } from './definition.ts';
 import { IsoInstant } from './state.ts';
 
 /**

@@ -43,7 +43,7 @@ export const definedWindow = (def: CampaignDefinition, phase: Phase): Window => 
   const endBefore = (end: string, nextStart: string): Instant => {
     const dayAfter = startOfLocalDay(end, zone).plus({ days: 1 });
     const next = startOfLocalDay(nextStart, zone);
-    return next < dayAfter ? next : dayAfter;
+    return DateTime.min(next, dayAfter) as Instant;
   };
   switch (phase) {
     case 'mobilize':
@@ -115,7 +115,8 @@ export function* cutoffsFrom(rule: Reporting, zone: string, from: Instant): Gene
 
 /** The previous cutoff strictly before `cutoff` (the start of its reporting period). */
 export const previousCutoff = (rule: Reporting, zone: string, cutoff: Instant): Instant => {
-  const back = rule.cadence === 'weekly' ? { weeks: 1 } : rule.cadence === 'monthly' ? { months: 1 } : { months: 3 };
+  const back =
+    rule.cadence === 'weekly' ? { weeks: 1 } : rule.cadence === 'monthly' ? { months: 1 } : { months: 3 };
   const first = cutoffsFrom(rule, zone, cutoff.minus(back).minus({ days: 1 })).next().value as Instant;
   return first;
 };
@@ -174,11 +175,16 @@ export const nextReportMoment = (
     if (cutoff < window.start) continue;
     const period = localDate(cutoff, zone);
     const candidates: ScheduledMoment[] = [
-      ...rule.reminderHoursBefore.map((h) => ({ at: cutoff.minus({ hours: h }), moment: 'reminder' as const, period })),
+      ...rule.reminderHoursBefore.map((h) => ({
+        at: cutoff.minus({ hours: h }),
+        moment: 'reminder' as const,
+        period,
+      })),
       { at: cutoff, moment: 'cutoff', period },
     ];
     const stage = secondStageAfter(rule, zone, cutoff);
-    if (stage && (!window.end || stage < window.end)) candidates.push({ at: stage, moment: 'bulletin', period });
+    if (stage && (!window.end || stage < window.end))
+      candidates.push({ at: stage, moment: 'bulletin', period });
     for (const c of candidates) {
       if (c.at < window.start || !later(c, after)) continue;
       if (!best || later(best, c)) best = c;
@@ -188,7 +194,10 @@ export const nextReportMoment = (
 };
 
 /** Long-term routine checks (巡查): monthly on the configured day and time. */
-export const nextMonthlyCheck = (def: CampaignDefinition, after: { at: Instant; moment: Moment }): Instant => {
+export const nextMonthlyCheck = (
+  def: CampaignDefinition,
+  after: { at: Instant; moment: Moment },
+): Instant => {
   const { checkDay, checkTime } = def.phases.longTerm;
   const rule: Reporting = {
     cadence: 'monthly',
@@ -216,12 +225,19 @@ export interface NextMomentInput {
 }
 
 /** The next thing a running phase must do after `after`. */
-export const nextMoment = ({ def, phase, window, after, nextItemDueAt }: NextMomentInput): ScheduledMoment => {
+export const nextMoment = ({
+  def,
+  phase,
+  window,
+  after,
+  nextItemDueAt,
+}: NextMomentInput): ScheduledMoment => {
   const candidates: ScheduledMoment[] = [];
   const report = nextReportMoment(def, phase, window, after);
   if (report) candidates.push(report);
   // An item already overdue when found is handled now, not lost in the past.
-  if (nextItemDueAt) candidates.push({ at: nextItemDueAt < after.at ? after.at : nextItemDueAt, moment: 'deadlines' });
+  if (nextItemDueAt)
+    candidates.push({ at: nextItemDueAt < after.at ? after.at : nextItemDueAt, moment: 'deadlines' });
   if (phase === 'longTerm') candidates.push({ at: nextMonthlyCheck(def, after), moment: 'monthlyCheck' });
   if (window.end) candidates.push({ at: window.end, moment: 'phaseEnd' });
   candidates.push({ at: after.at.plus({ days: MAX_WAIT_DAYS }), moment: 'heartbeat' });

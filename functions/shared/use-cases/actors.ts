@@ -1,11 +1,11 @@
 import { StoredDefinition } from '../domain/definition.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { zodIssues } from '../domain/load-definition.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import { ReportContent, type ReportRecord } from '../domain/records.ts';
 import { type Instant, iso, previousCutoff } from '../domain/schedule.ts';
 import { loadCampaign } from './advance.ts';
 import { cutoffOfPeriod } from './collect-reports.ts';
-import { zodIssues } from '../domain/load-definition.ts';
 
 /** What people do between the workflow's wakes: liaisons report, inspectors score, units finish tasks, admins close. */
 
@@ -58,13 +58,22 @@ export const submitReport = async (
 
 export const recordInspection = async (
   store: CampaignStore,
-  input: { campaignId: string; unitId: string; round: number; score: number; inspector: string; notes?: string },
+  input: {
+    campaignId: string;
+    unitId: string;
+    round: number;
+    score: number;
+    inspector: string;
+    notes?: string;
+  },
   at: Instant,
 ): Promise<void> => {
   await runningCampaign(store, input.campaignId);
   await unitOf(store, input.campaignId, input.unitId);
   if (!(input.score >= 0 && input.score <= 100)) {
-    throw new ValidationError(`score ${input.score} is outside 0–100`, [{ path: 'score', message: 'must be 0–100' }]);
+    throw new ValidationError(`score ${input.score} is outside 0–100`, [
+      { path: 'score', message: 'must be 0–100' },
+    ]);
   }
   await store.putInspection(input.campaignId, {
     unitId: input.unitId,
@@ -89,7 +98,8 @@ export const completeTask = async (
 ): Promise<void> => {
   await runningCampaign(store, input.campaignId);
   const task = await store.getTask(input.campaignId, input.taskId);
-  if (!task) throw new NotFoundError(`task "${input.taskId}" is not a task of campaign "${input.campaignId}"`);
+  if (!task)
+    throw new NotFoundError(`task "${input.taskId}" is not a task of campaign "${input.campaignId}"`);
   if (task.status === 'done') throw new ConflictError(`task "${input.taskId}" is already done`);
   await store.putTask(input.campaignId, { ...task, status: 'done', doneAt: iso(at), nextCheckAt: undefined });
   await store.appendAudit(input.campaignId, {
@@ -107,7 +117,8 @@ export const closeCampaign = async (
   at: Instant,
 ): Promise<void> => {
   await runningCampaign(store, input.campaignId);
-  if (!input.reason.trim()) throw new ValidationError('closing a campaign needs a reason', [{ path: 'reason', message: 'required' }]);
+  if (!input.reason.trim())
+    throw new ValidationError('closing a campaign needs a reason', [{ path: 'reason', message: 'required' }]);
   await store.updateCampaign(input.campaignId, { status: 'closed', closedAt: iso(at) });
   await store.appendAudit(input.campaignId, {
     at: iso(at),

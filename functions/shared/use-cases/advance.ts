@@ -25,7 +25,10 @@ export interface StepContext {
   at: Instant;
 }
 
-export const loadCampaign = async (store: CampaignStore, campaignId: string): Promise<StepContext['record']> => {
+export const loadCampaign = async (
+  store: CampaignStore,
+  campaignId: string,
+): Promise<StepContext['record']> => {
   const record = await store.getCampaign(campaignId);
   if (!record) throw new NotFoundError(`campaign "${campaignId}" does not exist`);
   return record;
@@ -125,3 +128,13 @@ export const windowToState = (window: Window): CampaignState['window'] => ({
   start: iso(window.start),
   end: window.end ? iso(window.end) : null,
 });
+
+/** A campaign closed by an administrator (or failed) does no more work: the execution ends at its next wake. */
+export const finish = (
+  store: CampaignStore,
+  ctx: StepContext,
+  state: CampaignState,
+): Promise<CampaignState> =>
+  advance(store, ctx, state, state.lastMoment, {
+    next: { at: iso(ctx.at), action: 'done', moment: state.lastMoment },
+  });

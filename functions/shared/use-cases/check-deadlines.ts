@@ -2,7 +2,7 @@ import { type Draft, liaisonOf, officeHead, toNotification, unitLeaderOf } from 
 import type { CampaignStore } from '../domain/ports.ts';
 import { instant, iso, localDate } from '../domain/schedule.ts';
 import type { CampaignState } from '../domain/state.ts';
-import { advance, loadStep } from './advance.ts';
+import { advance, finish, loadStep } from './advance.ts';
 
 /** Hours before a task's deadline that its lead unit gets a due-soon reminder. */
 export const DUE_SOON_HOURS = 24;
@@ -14,6 +14,7 @@ export const DUE_SOON_HOURS = 24;
  */
 export const checkDeadlines = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
+  if (ctx.record.status !== 'running') return finish(store, ctx, state);
   const { def, at } = ctx;
   const units = new Map((await store.listUnits(def.id)).map((u) => [u.id, u]));
   const due = await store.itemsDue(def.id, iso(at));
@@ -34,7 +35,11 @@ export const checkDeadlines = async (store: CampaignStore, state: CampaignState)
         subject: `【${def.title}】任务即将到期：${task.title}`,
         body: `${unit.name}牵头的任务「${task.title}」将于${dueText}到期，请抓紧完成并报送。`,
       });
-      await store.putTask(def.id, { ...task, nextCheckAt: task.dueAt, notified: [...task.notified, 'dueSoon'] });
+      await store.putTask(def.id, {
+        ...task,
+        nextCheckAt: task.dueAt,
+        notified: [...task.notified, 'dueSoon'],
+      });
     } else {
       for (const recipient of [liaisonOf(unit), unitLeaderOf(unit)]) {
         drafts.push({
@@ -45,7 +50,11 @@ export const checkDeadlines = async (store: CampaignStore, state: CampaignState)
           body: `${unit.name}牵头的任务「${task.title}」已于${dueText}到期仍未完成，请说明情况并限期完成。`,
         });
       }
-      await store.putTask(def.id, { ...task, nextCheckAt: undefined, notified: [...task.notified, 'overdue'] });
+      await store.putTask(def.id, {
+        ...task,
+        nextCheckAt: undefined,
+        notified: [...task.notified, 'overdue'],
+      });
     }
   }
   if (state.next.moment === 'monthlyCheck') {

@@ -1,18 +1,24 @@
 import type { CampaignDefinition, Unit } from '../domain/definition.ts';
 import { ValidationError } from '../domain/errors.ts';
-import { type Draft, leadingGroupLeader, liaisonOf, officeHead, toNotification } from '../domain/notifications.ts';
+import {
+  type Draft,
+  leadingGroupLeader,
+  liaisonOf,
+  officeHead,
+  toNotification,
+} from '../domain/notifications.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import type { PeriodOutcome, ReportRecord } from '../domain/records.ts';
 import { cutoffsFrom, type Instant, iso, localDate, localDateTime } from '../domain/schedule.ts';
 import type { CampaignState } from '../domain/state.ts';
-import { advance, loadStep } from './advance.ts';
+import { advance, finish, loadStep } from './advance.ts';
 import { accountableUnits } from './phase-steps.ts';
 
 /** The cutoff instant of a period key (the local date of its cutoff), refusing keys that are not cutoffs. */
 export const cutoffOfPeriod = (def: CampaignDefinition, period: string): Instant => {
   const cutoff = localDateTime(period, def.reporting.cutoff.time, def.timeZone);
   const actual = cutoffsFrom(def.reporting, def.timeZone, cutoff).next().value;
-  if (!actual || !actual.equals(cutoff)) {
+  if (!actual?.equals(cutoff)) {
     throw new ValidationError(`period "${period}" is not a reporting cutoff date of this campaign`, [
       { path: 'period', message: `no ${def.reporting.cadence} cutoff falls on ${period}` },
     ]);
@@ -26,7 +32,12 @@ const formatLate = (seconds: number): string => {
   return hours > 0 ? `${hours}小时${minutes}分` : `${minutes}分`;
 };
 
-const bulletinBody = (def: CampaignDefinition, period: string, units: Unit[], reports: ReportRecord[]): string => {
+const bulletinBody = (
+  def: CampaignDefinition,
+  period: string,
+  units: Unit[],
+  reports: ReportRecord[],
+): string => {
   const byUnit = new Map(reports.map((r) => [r.unitId, r]));
   const onTime = units.filter((u) => byUnit.get(u.id)?.onTime);
   const late = units.filter((u) => byUnit.has(u.id) && !byUnit.get(u.id)?.onTime);
@@ -58,6 +69,7 @@ const bulletinBody = (def: CampaignDefinition, period: string, units: Unit[], re
  */
 export const collectReports = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
+  if (ctx.record.status !== 'running') return finish(store, ctx, state);
   const { def, at, record } = ctx;
   const { moment, period } = state.next;
   if (!period) throw new ValidationError(`report moment "${moment}" at ${state.next.at} carries no period`);

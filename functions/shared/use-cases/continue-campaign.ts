@@ -2,7 +2,8 @@ import type { CampaignStore, WorkflowEngine } from '../domain/ports.ts';
 import type { CampaignState } from '../domain/state.ts';
 import { loadStep, resumeNext } from './advance.ts';
 
-export const executionName = (campaignId: string, generation: number): string => `${campaignId}-g${generation}`;
+export const executionName = (campaignId: string, generation: number): string =>
+  `${campaignId}-g${generation}`;
 
 /**
  * Continues the campaign as a new execution (the next generation) before this one nears the

@@ -10,7 +10,7 @@ import {
 import type { CampaignStore } from '../domain/ports.ts';
 import { actualWindow, iso, localDate } from '../domain/schedule.ts';
 import type { CampaignState } from '../domain/state.ts';
-import { advance, loadStep, type StepContext, windowToState } from './advance.ts';
+import { advance, finish, loadStep, type StepContext, windowToState } from './advance.ts';
 
 export const DEFAULT_PHASE_NAMES: Record<Phase, string> = {
   mobilize: '动员部署',
@@ -34,6 +34,7 @@ const enqueue = async (store: CampaignStore, ctx: StepContext, drafts: Draft[]):
 /** Opens a phase: records its actual window and sends the phase notice (动员/启动通知) to its units. */
 export const startPhase = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
+  if (ctx.record.status !== 'running') return finish(store, ctx, state);
   const { def, at, record } = ctx;
   const window = actualWindow(def, state.phase, state.round, at);
   await store.putPhase(def.id, {
@@ -53,7 +54,13 @@ export const startPhase = async (store: CampaignStore, state: CampaignState): Pr
   const drafts: Draft[] = [
     { kind: 'phaseStart', recipient: leadingGroupLeader(def), subjectKey, subject, body },
     { kind: 'phaseStart', recipient: officeHead(def), subjectKey, subject, body },
-    ...units.map((u) => ({ kind: 'phaseStart' as const, recipient: liaisonOf(u), subjectKey, subject, body })),
+    ...units.map((u) => ({
+      kind: 'phaseStart' as const,
+      recipient: liaisonOf(u),
+      subjectKey,
+      subject,
+      body,
+    })),
   ];
   const pending = await enqueue(store, ctx, drafts);
   await store.appendAudit(def.id, {
@@ -69,11 +76,15 @@ export const startPhase = async (store: CampaignStore, state: CampaignState): Pr
   });
 };
 
-const NEXT_PHASE: Record<Exclude<Phase, 'inspect' | 'longTerm'>, Phase> = { mobilize: 'rectify', rectify: 'inspect' };
+const NEXT_PHASE: Record<Exclude<Phase, 'inspect' | 'longTerm'>, Phase> = {
+  mobilize: 'rectify',
+  rectify: 'inspect',
+};
 
 /** Closes the running phase with a summary to the office; after inspection comes the acceptance gate. */
 export const closePhase = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
+  if (ctx.record.status !== 'running') return finish(store, ctx, state);
   const { def, at } = ctx;
   const outcomes = (await store.listPeriodOutcomes(def.id)).filter(
     (o) => o.phase === state.phase && o.round === state.round,
@@ -81,7 +92,9 @@ export const closePhase = async (store: CampaignStore, state: CampaignState): Pr
   const expected = outcomes.reduce((n, o) => n + o.expected.length, 0);
   const onTime = outcomes.reduce((n, o) => n + o.onTime.length, 0);
   const summary = { periods: outcomes.length, reportsExpected: expected, reportsOnTime: onTime };
-  const started = (await store.listPhases(def.id)).find((p) => p.phase === state.phase && p.round === state.round);
+  const started = (await store.listPhases(def.id)).find(
+    (p) => p.phase === state.phase && p.round === state.round,
+  );
   await store.putPhase(def.id, {
     phase: state.phase,
     round: state.round,
@@ -134,6 +147,7 @@ export const closePhase = async (store: CampaignStore, state: CampaignState): Pr
  */
 export const acceptanceGate = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
+  if (ctx.record.status !== 'running') return finish(store, ctx, state);
   const { def, at, record } = ctx;
   const units = accountableUnits(await store.listUnits(def.id), state.round, record.reRectifyUnits);
   const scores = new Map((await store.listInspections(def.id, state.round)).map((i) => [i.unitId, i.score]));
@@ -165,7 +179,13 @@ export const acceptanceGate = async (store: CampaignStore, state: CampaignState)
       subject: `【${def.title}】验收结果`,
       body,
     },
-    { kind: 'acceptanceResult', recipient: officeHead(def), subjectKey, subject: `【${def.title}】验收结果`, body },
+    {
+      kind: 'acceptanceResult',
+      recipient: officeHead(def),
+      subjectKey,
+      subject: `【${def.title}】验收结果`,
+      body,
+    },
     ...failing.map((u) => ({
       kind: 'acceptanceResult' as const,
       recipient: unitLeaderOf(u),

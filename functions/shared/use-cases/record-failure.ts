@@ -1,6 +1,6 @@
+import { StoredDefinition } from '../domain/definition.ts';
 import { officeHead, toNotification } from '../domain/notifications.ts';
 import type { CampaignStore } from '../domain/ports.ts';
-import { StoredDefinition } from '../domain/definition.ts';
 import type { FailureEvent } from '../domain/state.ts';
 
 /** Where every task's Catch leads: the failure is recorded and the office is told, before the execution fails. */

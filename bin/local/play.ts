@@ -1,0 +1,136 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
+import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
+import { definedWindow, instant, iso } from '../../functions/shared/domain/schedule.ts';
+import type { CampaignState, CampaignStateInput } from '../../functions/shared/domain/state.ts';
+import { LocalRuntime, type StepObserver } from './runtime.ts';
+import { CampaignSimulator, type SimulationPlan } from './simulator.ts';
+import { type CampaignSummary, summarize, summaryMarkdown } from './summary.ts';
+
+/**
+ * The main job: one whole campaign played locally through the synthesized state machine, with
+ * simulated units, on DynamoDB Local, in virtual time. Writes its results under out/<campaign>/.
+ */
+
+export interface PlayOptions {
+  outRoot: string;
+  /** Where progress lines go; silent in tests. */
+  print?: (line: string) => void;
+  plan?: SimulationPlan;
+  limits?: CampaignStateInput['limits'];
+}
+
+export interface PlayResult {
+  summary: CampaignSummary;
+  files: string[];
+  outDir: string;
+  /** The state machine definition that was executed, as synthesized. */
+  definitionJson: string;
+  steps: { task: string; at: string; phase: string; round: number; moment: string }[];
+}
+
+const progressPrinter = (
+  def: CampaignDefinition,
+  store: CampaignStore,
+  print: (line: string) => void,
+): StepObserver => ({
+  async after(task, input: CampaignState, output: CampaignState) {
+    const when = instant(input.next.at).setZone(def.timeZone).toFormat('yyyy-MM-dd HH:mm');
+    const where = `${input.phase}${input.round ? ` r${input.round}` : ''}`;
+    if (task === 'StartPhase') print(`${when}  ▶ ${where} starts`);
+    else if (task === 'ClosePhase') print(`${when}  ■ ${where} closes`);
+    else if (task === 'AcceptanceGate')
+      print(`${when}  ◆ acceptance gate → ${output.phase}${output.round ? ` round ${output.round}` : ''}`);
+    else if (task === 'CollectReports' && input.next.moment === 'cutoff') {
+      const outcome = (await store.listPeriodOutcomes(def.id)).find((o) => o.period === input.next.period);
+      const missing = outcome?.missingAtCutoff.length ?? 0;
+      print(
+        `${when}    report cutoff ${input.next.period}: ${outcome?.onTime.length ?? 0}/${outcome?.expected.length ?? 0} on time${missing ? `, ${missing} not in yet` : ''}`,
+      );
+    } else if (task === 'CheckDeadlines' && input.next.moment === 'monthlyCheck')
+      print(`${when}    monthly check`);
+    else if (task === 'ContinueAsNew') print(`${when}  ↻ continues as generation ${input.generation + 1}`);
+    else if (output.next.action === 'done') print(`${when}  ✓ campaign ended (${task})`);
+  },
+});
+
+const chain = (...observers: StepObserver[]): StepObserver => ({
+  async before(state) {
+    for (const o of observers) await o.before?.(state);
+  },
+  async after(task, input, output) {
+    for (const o of observers) await o.after?.(task, input, output);
+  },
+});
+
+export const playCampaign = async (def: CampaignDefinition, options: PlayOptions): Promise<PlayResult> => {
+  const print = options.print ?? (() => {});
+  const outDir = join(options.outRoot, def.id);
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+
+  const steps: PlayResult['steps'] = [];
+  let simulator: CampaignSimulator | undefined;
+  const recorder: StepObserver = {
+    async after(task, input) {
+      steps.push({
+        task,
+        at: input.next.at,
+        phase: input.phase,
+        round: input.round,
+        moment: input.next.moment,
+      });
+    },
+  };
+  const runtime = await LocalRuntime.start({
+    outDir,
+    observer: {
+      before: (state) => simulator?.before(state) ?? Promise.resolve(),
+      after: async (task, input, output) => {
+        if (simulator)
+          await chain(recorder, progressPrinter(def, simulator.store, print)).after?.(task, input, output);
+      },
+    },
+  });
+  try {
+    simulator = new CampaignSimulator(runtime.store, def, options.plan);
+    // The office launches a few days ahead of mobilisation, at 09:00 local time.
+    const launchAt = definedWindow(def, 'mobilize').start.minus({ days: 3 }).plus({ hours: 9 });
+    print(
+      `launching ${def.id} at ${launchAt.setZone(def.timeZone).toFormat('yyyy-MM-dd HH:mm')} (${def.timeZone})`,
+    );
+    const launched = await runtime.launch(def, iso(launchAt), {
+      actor: 'office-admin',
+      limits: options.limits,
+    });
+    if (!launched.started) throw new Error(`campaign ${def.id} was already launched`);
+
+    const summary = await summarize(runtime.store, def, runtime.executions);
+    const definitionJson = JSON.stringify(runtime.synthesized.definition, null, 2);
+    const written = {
+      'summary.json': JSON.stringify(summary, null, 2),
+      'state-machine.asl.json': definitionJson,
+      'simulation.json': JSON.stringify(simulator.log, null, 2),
+      'audit.json': JSON.stringify(await runtime.store.listAudit(def.id), null, 2),
+    };
+    const files = [join(outDir, 'outbox.jsonl')];
+    for (const [name, content] of Object.entries(written)) {
+      await writeFile(join(outDir, name), content, 'utf8');
+      files.push(join(outDir, name));
+    }
+    const md = join(outDir, 'summary.md');
+    files.push(md);
+    await writeFile(
+      md,
+      summaryMarkdown(
+        summary,
+        files.map((f) => relative(process.cwd(), f)),
+      ),
+      'utf8',
+    );
+    return { summary, files, outDir, definitionJson, steps };
+  } finally {
+    await runtime.stop();
+  }
+};

@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { makeCheckDeadlinesHandler } from '../../functions/check-deadlines/handler.ts';
+import { makeCollectReportsHandler } from '../../functions/collect-reports/handler.ts';
+import { makeContinueHandler } from '../../functions/continue-campaign/handler.ts';
+import { makeLaunchHandler } from '../../functions/launch-campaign/handler.ts';
+import { makeNotifyHandler } from '../../functions/notify/handler.ts';
+import { makePhaseHandler } from '../../functions/phase/handler.ts';
+import { documentClient } from '../../functions/shared/adapters/clients.ts';
+import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
+import { createLogger } from '../../functions/shared/adapters/logger.ts';
+import { FileOutboxNotifier } from '../../functions/shared/adapters/notifiers.ts';
+import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
+import type { Notifier, WorkflowEngine } from '../../functions/shared/domain/ports.ts';
+import { CampaignState, type CampaignStateInput } from '../../functions/shared/domain/state.ts';
+import type { LaunchResult } from '../../functions/shared/use-cases/launch-campaign.ts';
+import type { FunctionFolder } from '../../lib/project-function.ts';
+import { createTableFromTemplate, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { type Synthesized, synthesize } from './synthesized.ts';
+
+/**
+ * The local runtime: the synthesized state machine run by aws-local-stepfunctions, each Lambda
+ * task mapped to its handler from functions/, on DynamoDB Local. The Wait state is skipped in
+ * real time; the virtual clock is the instant the state says the next step is due (`next.at`),
+ * and hooks let simulated people act on the clock between steps.
+ */
+
+export const LOCAL_TABLE = 'zhili-local';
+
+/** aws-local-stepfunctions does not export its JSON type. */
+type JSONValue = Parameters<StateMachine['run']>[0];
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface StepObserver {
+  /** Before a step runs at `state.next.at`: the virtual clock moves there. */
+  before?(state: CampaignState): Promise<void>;
+  /** After a step, with the state it returned. */
+  after?(task: string, input: CampaignState, output: CampaignState): Promise<void>;
+}
+
+export interface ExecutionRecord {
+  name: string;
+  /** PAUSED: the virtual clock reached the runtime's pause instant; `waitingAt` holds the state it waits in. */
+  status: 'SUCCEEDED' | 'FAILED' | 'RUNNING' | 'PAUSED' | 'TIMED_OUT';
+  waitingAt?: CampaignState;
+  transitions: number;
+  historyEvents: number;
+  stateEntered: Record<string, number>;
+  error?: string;
+}
+
+const lambdaContext = (functionName: string): Context => ({
+  callbackWaitsForEmptyEventLoop: false,
+  functionName,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:cn-north-1:000000000000:function:${functionName}`,
+  memoryLimitInMB: '512',
+  awsRequestId: randomUUID(),
+  logGroupName: `/aws/lambda/${functionName}`,
+  logStreamName: 'local',
+  getRemainingTimeInMillis: () => 60_000,
+  done: () => {},
+  fail: () => {},
+  succeed: () => {},
+});
+
+/**
+ * Step Functions history events per state entered, by state type, as AWS records them
+ * (entered + exited, plus scheduled/started/succeeded for a Lambda task).
+ */
+const HISTORY_EVENTS_PER_STATE: Record<string, number> = {
+  Task: 5,
+  Wait: 2,
+  Choice: 2,
+  Succeed: 2,
+  Fail: 1,
+  Pass: 2,
+};
+
+/** Task states that a Choice on `$.state.next.action` dispatches to: the steps the virtual clock moves for. */
+const dispatchedTasks = (definition: Synthesized['definition']): Set<string> => {
+  const targets = new Set<string>();
+  for (const state of Object.values(definition.States)) {
+    if (state.Type !== 'Choice') continue;
+    for (const rule of state.Choices) {
+      if ('Variable' in rule && rule.Variable === '$.state.next.action' && 'Next' in rule)
+        targets.add(rule.Next);
+    }
+  }
+  return targets;
+};
+
+export class LocalRuntime implements WorkflowEngine {
+  readonly store: DynamoCampaignStore;
+  readonly executions: ExecutionRecord[] = [];
+  private readonly queue: { name: string; input: CampaignStateInput }[] = [];
+  private readonly handlers: Record<FunctionFolder, Handler>;
+  private readonly stateMachine: StateMachine;
+
+  private constructor(
+    readonly db: DynamoDbLocal,
+    readonly synthesized: Synthesized,
+    readonly notifier: Notifier,
+    private readonly observer: StepObserver,
+    private readonly pauseAt: string | undefined,
+  ) {
+    this.store = new DynamoCampaignStore(documentClient(db.client), LOCAL_TABLE);
+    const logger = (folder: string) => createLogger(`zhili-${folder}`);
+    const store = this.store;
+    this.handlers = {
+      'launch-campaign': makeLaunchHandler({ store, engine: this, logger: logger('launch-campaign') }),
+      phase: makePhaseHandler({ store, logger: logger('phase') }),
+      'collect-reports': makeCollectReportsHandler({ store, logger: logger('collect-reports') }),
+      'check-deadlines': makeCheckDeadlinesHandler({ store, logger: logger('check-deadlines') }),
+      notify: makeNotifyHandler({ store, notifier, logger: logger('notify') }),
+      'continue-campaign': makeContinueHandler({ store, engine: this, logger: logger('continue-campaign') }),
+    };
+    const { TimeoutSeconds: _virtual, ...definition } = synthesized.definition;
+    this.stateMachine = new StateMachine(definition, {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
+  }
+
+  static async start(options: {
+    outDir: string;
+    campaignId?: string;
+    notifier?: Notifier;
+    observer?: StepObserver;
+    dbPath?: string;
+    db?: DynamoDbLocal;
+    /** Stop executions (status PAUSED) once the next step is due after this instant. */
+    pauseAt?: string;
+  }): Promise<LocalRuntime> {
+    // Quiet by default: the local run prints its own progress; LOG_LEVEL=INFO shows the Lambdas' JSON logs.
+    process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'ERROR';
+    const synthesized = synthesize();
+    const db = options.db ?? (await startDynamoDbLocal({ dbPath: options.dbPath }));
+    await createTableFromTemplate(db.client, LOCAL_TABLE, synthesized.tableProperties);
+    const notifier = options.notifier ?? new FileOutboxNotifier(join(options.outDir, 'outbox.jsonl'));
+    return new LocalRuntime(db, synthesized, notifier, options.observer ?? {}, options.pauseAt);
+  }
+
+  /** Launches through the launch Lambda's handler, as the API and CLI do, then runs the executions. */
+  async launch(
+    definition: CampaignDefinition,
+    at: string,
+    options: { actor?: string; limits?: CampaignStateInput['limits'] } = {},
+  ): Promise<LaunchResult> {
+    const result = (await this.handlers['launch-campaign'](
+      { definition, actor: options.actor ?? 'local-admin', at, limits: options.limits },
+      lambdaContext('launch-campaign'),
+    )) as LaunchResult;
+    await this.drain();
+    return result;
+  }
+
+  /** WorkflowEngine: an execution name runs once; a second start of the same name is refused. */
+  async start(executionName: string, input: CampaignStateInput): Promise<boolean> {
+    if (
+      this.executions.some((e) => e.name === executionName) ||
+      this.queue.some((q) => q.name === executionName)
+    ) {
+      return false;
+    }
+    this.queue.push({ name: executionName, input });
+    return true;
+  }
+
+  /** Runs queued executions one after another (a continued generation starts after its parent ends). */
+  async drain(): Promise<void> {
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      await this.run(next.name, next.input);
+    }
+  }
+
+  private taskHandlers(
+    record: ExecutionRecord,
+    stop: () => void,
+  ): Record<string, (input: JSONValue) => Promise<JSONValue>> {
+    // The execution timeout is enforced on the virtual clock: a real-time timer means nothing when
+    // months pass in seconds (and Node cannot even arm a timer of 360 days).
+    const timeoutMs = (this.synthesized.definition.TimeoutSeconds ?? Number.POSITIVE_INFINITY) * 1000;
+    const dispatched = dispatchedTasks(this.synthesized.definition);
+    const entries = Object.entries(this.synthesized.taskFunctions).map(([task, folder]) => {
+      const handler = this.handlers[folder];
+      const run = async (input: JSONValue): Promise<JSONValue> => {
+        const payload = input as { state?: unknown };
+        const before = CampaignState.safeParse(payload.state);
+        // Only steps dispatched on `next.action` happen at `next.at`; Notify runs at the current instant.
+        if (before.success && dispatched.has(task)) {
+          const { next, generationStartedAt } = before.data;
+          const timedOut = Date.parse(next.at) - Date.parse(generationStartedAt) > timeoutMs;
+          if (timedOut || (this.pauseAt !== undefined && next.at > this.pauseAt)) {
+            record.status = timedOut ? 'TIMED_OUT' : 'PAUSED';
+            record.waitingAt = before.data;
+            stop();
+            // The aborted execution never looks at this task's result.
+            return new Promise<JSONValue>(() => {});
+          }
+          await this.observer.before?.(before.data);
+        }
+        const output = await handler(input, lambdaContext(folder));
+        const after = CampaignState.safeParse(output);
+        if (before.success && after.success) await this.observer.after?.(task, before.data, after.data);
+        return output as JSONValue;
+      };
+      return [task, run] as const;
+    });
+    return Object.fromEntries(entries);
+  }
+
+  private async run(name: string, state: CampaignStateInput): Promise<void> {
+    const record: ExecutionRecord = {
+      name,
+      status: 'RUNNING',
+      transitions: 0,
+      historyEvents: 2,
+      stateEntered: {},
+    };
+    this.executions.push(record);
+    const types = new Map(Object.entries(this.synthesized.definition.States).map(([n, s]) => [n, s.Type]));
+    const waits = Object.fromEntries([...types].filter(([, t]) => t === 'Wait').map(([n]) => [n, 0]));
+    const retries = Object.fromEntries([...types].filter(([, t]) => t === 'Task').map(([n]) => [n, 0]));
+    let stop = () => {};
+    const execution = this.stateMachine.run({ state } as unknown as JSONValue, {
+      noThrowOnAbort: true,
+      overrides: {
+        taskResourceLocalHandlers: this.taskHandlers(record, () => stop()),
+        waitTimeOverrides: waits,
+        retryIntervalOverrides: retries,
+      },
+      context: { Execution: { Name: name, Id: `local:${name}` } },
+    });
+    stop = execution.abort;
+    const counting = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (event.type !== 'StateEntered') continue;
+        const stateName = event.state.name;
+        record.transitions++;
+        record.stateEntered[stateName] = (record.stateEntered[stateName] ?? 0) + 1;
+        record.historyEvents += HISTORY_EVENTS_PER_STATE[types.get(stateName) ?? 'Pass'] ?? 2;
+      }
+    })();
+    try {
+      await execution.result;
+      if (record.status === 'RUNNING') record.status = 'SUCCEEDED';
+    } catch (error) {
+      record.status = 'FAILED';
+      record.error = (error as Error).message;
+    }
+    await counting;
+  }
+
+  async stop(): Promise<void> {
+    await this.db.stop();
+  }
+}

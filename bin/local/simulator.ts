@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import type { CampaignDefinition, Unit } from '../../functions/shared/domain/definition.ts';
+import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
+import { type Instant, instant, iso } from '../../functions/shared/domain/schedule.ts';
+import type { CampaignState } from '../../functions/shared/domain/state.ts';
+import {
+  closeCampaign,
+  completeTask,
+  recordInspection,
+  submitReport,
+} from '../../functions/shared/use-cases/actors.ts';
+import { cutoffOfPeriod } from '../../functions/shared/use-cases/collect-reports.ts';
+import { taskDueAt } from '../../functions/shared/use-cases/launch-campaign.ts';
+import { accountableUnits } from '../../functions/shared/use-cases/phase-steps.ts';
+import type { StepObserver } from './runtime.ts';
+
+/**
+ * Simulated people acting on the virtual clock between the workflow's wakes: liaisons report
+ * (most on time, some late, one unit never), inspectors score units (one fails the first
+ * acceptance and passes after re-rectification), units finish tasks (all but one), and the
+ * office closes the campaign after a couple of long-term monthly checks. Deterministic: the
+ * same definition plays out the same way every run.
+ */
+
+interface Planned {
+  at: Instant;
+  what: string;
+  act: () => Promise<void>;
+}
+
+/** A stable number in [0, 100) from a key, so "random" behaviour is the same every run. */
+const roll = (...parts: string[]): number =>
+  createHash('sha1').update(parts.join('|')).digest().readUInt32BE(0) % 100;
+
+export interface SimulationPlan {
+  /** The unit that never reports. */
+  silentUnit: string;
+  /** The unit that fails the first acceptance. */
+  failingUnit: string;
+  /** The task left unfinished (it goes overdue). */
+  overdueTask?: string;
+  /** Long-term monthly checks before the office closes the campaign. */
+  monthlyChecksBeforeClose: number;
+}
+
+export const defaultPlan = (def: CampaignDefinition): SimulationPlan => {
+  const reporting = def.organisation.units.filter((u) => u.reports);
+  const silent = reporting.at(-1) ?? def.organisation.units[0];
+  const failing = reporting.at(1) ?? reporting[0] ?? def.organisation.units[0];
+  if (!silent || !failing) throw new Error('the campaign has no units');
+  return {
+    silentUnit: silent.id,
+    failingUnit: failing.id,
+    overdueTask: def.tasks.at(-1)?.id,
+    monthlyChecksBeforeClose: 2,
+  };
+};
+
+export class CampaignSimulator implements StepObserver {
+  private readonly planned: Planned[] = [];
+  private readonly periods = new Set<string>();
+  private readonly inspections = new Set<number>();
+  private monthlyChecks = 0;
+  private started = false;
+  readonly log: { at: string; what: string }[] = [];
+
+  constructor(
+    readonly store: CampaignStore,
+    private readonly def: CampaignDefinition,
+    private readonly plan: SimulationPlan = defaultPlan(def),
+  ) {}
+
+  private schedule(at: Instant, what: string, act: () => Promise<void>): void {
+    this.planned.push({ at, what, act });
+    this.planned.sort((a, b) => a.at.toMillis() - b.at.toMillis());
+  }
+
+  private async units(round: number): Promise<Unit[]> {
+    const record = await this.store.getCampaign(this.def.id);
+    return accountableUnits(this.def.organisation.units, round, record?.reRectifyUnits ?? []);
+  }
+
+  private planTasks(now: Instant): void {
+    for (const task of this.def.tasks) {
+      if (task.id === this.plan.overdueTask) continue;
+      const at = taskDueAt(this.def, task).minus({ hours: 30 + roll(task.id) });
+      this.schedule(at > now ? at : now, `${task.lead} finishes task ${task.id}`, () =>
+        completeTask(
+          this.store,
+          { campaignId: this.def.id, taskId: task.id, actor: task.lead },
+          at > now ? at : now,
+        ),
+      );
+    }
+  }
+
+  private async planReports(state: CampaignState, period: string, now: Instant): Promise<void> {
+    const cutoff = cutoffOfPeriod(this.def, period);
+    for (const unit of await this.units(state.round)) {
+      if (unit.id === this.plan.silentUnit) continue;
+      const r = roll(unit.id, period);
+      // ~12% late by 1–20 h, ~8% in the last two hours after the final reminder, the rest on time.
+      const at =
+        r < 12
+          ? cutoff.plus({ hours: 1 + (r % 20) })
+          : r < 20
+            ? cutoff.minus({ minutes: 30 + r })
+            : cutoff.minus({ hours: 3 + (r % 18) });
+      const when = at > now ? at : now.plus({ minutes: 1 });
+      const found = 2 + (r % 9);
+      this.schedule(when, `${unit.id} reports ${period}`, async () => {
+        await submitReport(
+          this.store,
+          {
+            campaignId: this.def.id,
+            unitId: unit.id,
+            period,
+            content: {
+              progress: `${unit.name}本周开展排查整治，完成入户走访和宣传。`,
+              problems: r % 3 === 0 ? '部分商户整改进度偏慢。' : '',
+              nextSteps: '继续排查，督促整改到位。',
+              counts: {
+                sitesChecked: 10 + (r % 30),
+                hazardsFound: found,
+                hazardsFixed: found - (r % 3 === 0 ? 1 : 0),
+                householdsVisited: 20 + r,
+                publicityEvents: r % 4,
+              },
+            },
+          },
+          when,
+        );
+      });
+    }
+  }
+
+  private async planInspections(state: CampaignState): Promise<void> {
+    const start = instant(state.window?.start ?? state.at);
+    for (const unit of await this.units(state.round)) {
+      const failing = unit.id === this.plan.failingUnit && state.round === 0;
+      const score = failing
+        ? 72
+        : unit.id === this.plan.failingUnit
+          ? 86
+          : 81 + (roll(unit.id, 'score') % 18);
+      const at = start.plus({ days: 1, hours: 2 + (roll(unit.id) % 6) });
+      this.schedule(at, `inspection of ${unit.id}: ${score}`, () =>
+        recordInspection(
+          this.store,
+          {
+            campaignId: this.def.id,
+            unitId: unit.id,
+            round: state.round,
+            score,
+            inspector: 'office-inspector',
+          },
+          at,
+        ),
+      );
+    }
+  }
+
+  async before(state: CampaignState): Promise<void> {
+    const now = instant(state.at);
+    const next = instant(state.next.at);
+    if (!this.started) {
+      this.started = true;
+      this.planTasks(now);
+    }
+    const period = state.next.period;
+    if (period && !this.periods.has(period)) {
+      this.periods.add(period);
+      await this.planReports(state, period, now);
+    }
+    if (state.phase === 'inspect' && state.phaseStatus === 'running' && !this.inspections.has(state.round)) {
+      this.inspections.add(state.round);
+      await this.planInspections(state);
+    }
+    if (state.next.moment === 'monthlyCheck' && ++this.monthlyChecks === this.plan.monthlyChecksBeforeClose) {
+      const at = next.plus({ days: 3 });
+      this.schedule(at, 'the office closes the campaign', () =>
+        closeCampaign(
+          this.store,
+          { campaignId: this.def.id, actor: 'office-admin', reason: '专项行动结束，转入常态化管理' },
+          at,
+        ),
+      );
+    }
+    // Everything due before the step happens first; at the step's own instant, the step goes first.
+    while (this.planned[0] && this.planned[0].at < next) {
+      const action = this.planned.shift() as Planned;
+      await action.act();
+      this.log.push({ at: iso(action.at), what: action.what });
+    }
+  }
+}
