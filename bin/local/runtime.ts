@@ -14,7 +14,11 @@ import { createLogger } from '../../functions/shared/adapters/logger.ts';
 import { FileOutboxNotifier } from '../../functions/shared/adapters/notifiers.ts';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
 import type { Notifier, WorkflowEngine } from '../../functions/shared/domain/ports.ts';
-import { CampaignState, type CampaignStateInput } from '../../functions/shared/domain/state.ts';
+import {
+  CampaignState,
+  type CampaignStateInput,
+  executionInput,
+} from '../../functions/shared/domain/state.ts';
 import type { LaunchResult } from '../../functions/shared/use-cases/launch-campaign.ts';
 import type { FunctionFolder } from '../../lib/project-function.ts';
 import { createTableFromTemplate, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
@@ -225,7 +229,7 @@ export class LocalRuntime implements WorkflowEngine {
     const waits = Object.fromEntries([...types].filter(([, t]) => t === 'Wait').map(([n]) => [n, 0]));
     const retries = Object.fromEntries([...types].filter(([, t]) => t === 'Task').map(([n]) => [n, 0]));
     let stop = () => {};
-    const execution = this.stateMachine.run({ state } as unknown as JSONValue, {
+    const execution = this.stateMachine.run(executionInput(state) as unknown as JSONValue, {
       noThrowOnAbort: true,
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(record, () => stop()),

@@ -1,6 +1,6 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { WorkflowEngine } from '../domain/ports.ts';
-import type { CampaignStateInput } from '../domain/state.ts';
+import { type CampaignStateInput, executionInput } from '../domain/state.ts';
 
 /** Step Functions: the execution name is the idempotency key, so a second start of the same name is refused by AWS. */
 export class StepFunctionsEngine implements WorkflowEngine {

@@ -58,6 +58,9 @@ export const CampaignState = z.strictObject({
 export type CampaignState = z.infer<typeof CampaignState>;
 export type CampaignStateInput = z.input<typeof CampaignState>;
 
+/** The input of an execution: the state machine keeps the state under `$.state` (see lib/campaign-workflow.ts). */
+export const executionInput = (state: CampaignStateInput): { state: CampaignStateInput } => ({ state });
+
 /** What the state machine passes to every task: the state, plus the task's own parameters. */
 export const StepEvent = z.strictObject({ state: CampaignState });
 export type StepEvent = z.infer<typeof StepEvent>;
