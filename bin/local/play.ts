@@ -4,6 +4,7 @@ import type { CampaignDefinition } from '../../functions/shared/domain/definitio
 import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
 import { definedWindow, instant, iso } from '../../functions/shared/domain/schedule.ts';
 import type { CampaignState, CampaignStateInput } from '../../functions/shared/domain/state.ts';
+import type { DynamoDbLocal } from './dynamodb-local.ts';
 import { LocalRuntime, type StepObserver } from './runtime.ts';
 import { CampaignSimulator, type SimulationPlan } from './simulator.ts';
 import { type CampaignSummary, summarize, summaryMarkdown } from './summary.ts';
@@ -19,6 +20,11 @@ export interface PlayOptions {
   print?: (line: string) => void;
   plan?: SimulationPlan;
   limits?: CampaignStateInput['limits'];
+  /** An already running DynamoDB Local and a table on it (tests); by default the run starts its own. */
+  db?: DynamoDbLocal;
+  tableName?: string;
+  /** Extra hooks around every step (tests inject faults here). */
+  observer?: StepObserver;
 }
 
 export interface PlayResult {
@@ -28,6 +34,8 @@ export interface PlayResult {
   /** The state machine definition that was executed, as synthesized. */
   definitionJson: string;
   steps: { task: string; at: string; phase: string; round: number; moment: string }[];
+  /** The campaign's store, for inspection after the run (the table outlives the run only on a shared database). */
+  store: CampaignStore;
 }
 
 const progressPrinter = (
@@ -85,8 +93,13 @@ export const playCampaign = async (def: CampaignDefinition, options: PlayOptions
   };
   const runtime = await LocalRuntime.start({
     outDir,
+    db: options.db,
+    tableName: options.tableName,
     observer: {
-      before: (state) => simulator?.before(state) ?? Promise.resolve(),
+      before: async (state) => {
+        await simulator?.before(state);
+        await options.observer?.before?.(state);
+      },
       after: async (task, input, output) => {
         if (simulator)
           await chain(recorder, progressPrinter(def, simulator.store, print)).after?.(task, input, output);
@@ -129,7 +142,7 @@ export const playCampaign = async (def: CampaignDefinition, options: PlayOptions
       ),
       'utf8',
     );
-    return { summary, files, outDir, definitionJson, steps };
+    return { summary, files, outDir, definitionJson, steps, store: runtime.store };
   } finally {
     await runtime.stop();
   }

@@ -106,12 +106,13 @@ export class LocalRuntime implements WorkflowEngine {
 
   private constructor(
     readonly db: DynamoDbLocal,
+    tableName: string,
     readonly synthesized: Synthesized,
     readonly notifier: Notifier,
     private readonly observer: StepObserver,
     private readonly pauseAt: string | undefined,
   ) {
-    this.store = new DynamoCampaignStore(documentClient(db.client), LOCAL_TABLE);
+    this.store = new DynamoCampaignStore(documentClient(db.client), tableName);
     const logger = (folder: string) => createLogger(`zhili-${folder}`);
     const store = this.store;
     this.handlers = {
@@ -122,7 +123,8 @@ export class LocalRuntime implements WorkflowEngine {
       notify: makeNotifyHandler({ store, notifier, logger: logger('notify') }),
       'continue-campaign': makeContinueHandler({ store, engine: this, logger: logger('continue-campaign') }),
     };
-    const { TimeoutSeconds: _virtual, ...definition } = synthesized.definition;
+    // A copy: the engine writes its defaults (QueryLanguage) into the definition it is given.
+    const { TimeoutSeconds: _virtual, ...definition } = structuredClone(synthesized.definition);
     this.stateMachine = new StateMachine(definition, {
       validationOptions: { checkArn: true, checkPaths: true },
     });
@@ -137,14 +139,16 @@ export class LocalRuntime implements WorkflowEngine {
     db?: DynamoDbLocal;
     /** Stop executions (status PAUSED) once the next step is due after this instant. */
     pauseAt?: string;
+    tableName?: string;
   }): Promise<LocalRuntime> {
     // Quiet by default: the local run prints its own progress; LOG_LEVEL=INFO shows the Lambdas' JSON logs.
     process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'ERROR';
     const synthesized = synthesize();
     const db = options.db ?? (await startDynamoDbLocal({ dbPath: options.dbPath }));
-    await createTableFromTemplate(db.client, LOCAL_TABLE, synthesized.tableProperties);
+    const tableName = options.tableName ?? LOCAL_TABLE;
+    await createTableFromTemplate(db.client, tableName, synthesized.tableProperties);
     const notifier = options.notifier ?? new FileOutboxNotifier(join(options.outDir, 'outbox.jsonl'));
-    return new LocalRuntime(db, synthesized, notifier, options.observer ?? {}, options.pauseAt);
+    return new LocalRuntime(db, tableName, synthesized, notifier, options.observer ?? {}, options.pauseAt);
   }
 
   /** Launches through the launch Lambda's handler, as the API and CLI do, then runs the executions. */

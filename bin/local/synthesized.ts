@@ -12,7 +12,8 @@ type Template = { Resources: Record<string, { Type: string; Properties: Record<s
 
 const localArn = (logicalId: string) => `arn:aws:lambda:cn-north-1:000000000000:function:${logicalId}`;
 
-const resolveJoin = (value: unknown): string => {
+/** Resolves the template's DefinitionString (an Fn::Join with function ARN tokens) to the definition JSON text. */
+export const resolveDefinitionString = (value: unknown): string => {
   if (typeof value === 'string') return value;
   const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
   if (!join) throw new Error(`unexpected DefinitionString shape: ${JSON.stringify(value).slice(0, 200)}`);
@@ -48,7 +49,9 @@ export const synthesize = (): Synthesized => {
   const resources = Object.entries(statelessTemplate.Resources);
   const [, machine] = resources.find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine') ?? [];
   if (!machine) throw new Error('the stateless stack has no state machine');
-  const definition = JSON.parse(resolveJoin(machine.Properties.DefinitionString)) as StateMachineDefinition;
+  const definition = JSON.parse(
+    resolveDefinitionString(machine.Properties.DefinitionString),
+  ) as StateMachineDefinition;
 
   const folderOfArn = new Map<string, FunctionFolder>();
   for (const [logicalId, r] of resources) {

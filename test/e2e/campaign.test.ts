@@ -1,0 +1,175 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type PlayResult, playCampaign } from '../../bin/local/play.ts';
+import { LocalRuntime } from '../../bin/local/runtime.ts';
+import { resolveDefinitionString } from '../../bin/local/synthesized.ts';
+import { documentClient } from '../../functions/shared/adapters/clients.ts';
+import { keys } from '../../functions/shared/adapters/table-design.ts';
+import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
+import { parseDefinitionYaml } from '../../functions/shared/domain/load-definition.ts';
+import { sharedDb } from '../support/local-db.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const load = async (file: string): Promise<CampaignDefinition> =>
+  parseDefinitionYaml(await readFile(join(root, file), 'utf8'), file);
+const uniqueTable = () => `e2e-${Math.random().toString(36).slice(2, 10)}`;
+
+describe('a whole campaign through the synthesized state machine (safety-production example)', () => {
+  let result: PlayResult;
+  let def: CampaignDefinition;
+
+  beforeAll(async () => {
+    def = await load('examples/safety-production.yaml');
+    result = await playCampaign(def, {
+      outRoot: await mkdtemp(join(tmpdir(), 'zhili-e2e-')),
+      db: sharedDb(),
+      tableName: uniqueTable(),
+    });
+  });
+
+  it('walks the phases in order, with one re-rectification round after the failed acceptance', () => {
+    const phases = result.summary.phases.map((p) => `${p.phase}:${p.round}`);
+    expect(phases).toEqual(['mobilize:0', 'rectify:0', 'inspect:0', 'rectify:1', 'inspect:1', 'longTerm:0']);
+    expect(result.summary.phases.slice(0, 5).every((p) => p.closed !== null)).toBe(true);
+    expect(result.summary.gates).toHaveLength(2);
+    expect(result.summary.gates[0]?.reRectify).toBe(true);
+    expect(result.summary.gates[0]?.failing).toHaveLength(1);
+    expect(result.summary.gates[1]?.failing).toEqual([]);
+  });
+
+  it('switches phases at local midnight of the definition dates', () => {
+    const rectify = result.summary.phases.find((p) => p.phase === 'rectify' && p.round === 0);
+    expect(rectify?.started).toBe(`${def.phases.rectify.start} 00:00`);
+  });
+
+  it('records every weekly report as on time, late or missing; the silent unit is missing every week', () => {
+    const silent = def.organisation.units.at(-1)?.name ?? '';
+    const firstRound = result.summary.periods.filter((p) => p.round === 0);
+    expect(firstRound.length).toBeGreaterThanOrEqual(10);
+    for (const period of firstRound) {
+      expect(period.onTime.length + period.late.length + period.missing.length).toBe(period.expected);
+      expect(period.missing).toContain(silent);
+    }
+    expect(firstRound.some((p) => p.late.length > 0)).toBe(true);
+    expect(result.summary.periods.filter((p) => p.round === 1).every((p) => p.expected === 1)).toBe(true);
+  });
+
+  it('sends every notification exactly once and leaves none pending', async () => {
+    const lines = (await readFile(join(result.outDir, 'outbox.jsonl'), 'utf8')).trim().split('\n');
+    const ids = lines.map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBe(result.summary.notifications.total);
+    expect(result.summary.notifications.byStatus).toEqual({ sent: ids.length });
+    expect(result.summary.notifications.byKind.reportOverdue).toBeGreaterThan(0);
+  });
+
+  it('ends with the administrator closing the campaign during long-term upkeep', () => {
+    expect(result.summary.campaign.status).toBe('closed');
+    expect(result.summary.executions).toHaveLength(1);
+    expect(result.summary.executions[0]?.status).toBe('SUCCEEDED');
+    expect(result.steps.filter((s) => s.moment === 'monthlyCheck').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('ran the state machine that `cdk synth` writes into the template', async () => {
+    // Prepare: the real CLI synth, with bundling, exactly as `npm run synth` does
+    const out = await mkdtemp(join(tmpdir(), 'zhili-synth-'));
+    await promisify(execFile)(
+      join(root, 'node_modules/.bin/cdk'),
+      ['synth', '--no-notices', '--quiet', '-o', out],
+      {
+        cwd: root,
+      },
+    );
+    const template = JSON.parse(await readFile(join(out, 'ZhiliStateless.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: { DefinitionString?: unknown } }>;
+    };
+    const machine = Object.values(template.Resources).find(
+      (r) => r.Type === 'AWS::StepFunctions::StateMachine',
+    );
+
+    // Act
+    const synthesized = JSON.parse(resolveDefinitionString(machine?.Properties.DefinitionString));
+
+    // Assess
+    expect(synthesized).toEqual(JSON.parse(result.definitionJson));
+  });
+});
+
+describe('limits and failures', () => {
+  it('continues as new executions when a generation reaches its limit, and the campaign still completes', async () => {
+    const def = await load('test/fixtures/minimal.yaml');
+    const result = await playCampaign(def, {
+      outRoot: await mkdtemp(join(tmpdir(), 'zhili-e2e-')),
+      db: sharedDb(),
+      tableName: uniqueTable(),
+      limits: { maxGenerationDays: 20 },
+    });
+    const names = result.summary.executions.map((e) => e.name);
+    expect(names.length).toBeGreaterThan(2);
+    expect(names.slice(0, 3)).toEqual([`${def.id}-g1`, `${def.id}-g2`, `${def.id}-g3`]);
+    expect(result.summary.executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);
+    expect(result.summary.campaign.status).toBe('closed');
+    expect(result.summary.phases.map((p) => p.phase)).toContain('longTerm');
+  });
+
+  it('records a failed step, tells the office and fails the execution (Catch → RecordFailure)', async () => {
+    // Prepare: once rectification has started, the stored campaign is corrupted under the workflow
+    const def = { ...(await load('test/fixtures/minimal.yaml')), id: 'broken-campaign' };
+    const tableName = uniqueTable();
+    const db = sharedDb();
+    const doc = documentClient(db.client);
+    let corrupted = false;
+    const result = await playCampaign(def, {
+      outRoot: await mkdtemp(join(tmpdir(), 'zhili-e2e-')),
+      db,
+      tableName,
+      observer: {
+        async before(state) {
+          if (state.phase === 'rectify' && state.phaseStatus === 'running' && !corrupted) {
+            corrupted = true;
+            await doc.send(
+              new UpdateCommand({
+                TableName: tableName,
+                Key: { pk: keys.campaign(def.id), sk: keys.meta },
+                UpdateExpression: 'SET #d.timeZone = :bad',
+                ExpressionAttributeNames: { '#d': 'definition' },
+                ExpressionAttributeValues: { ':bad': 'Mars/Olympus' },
+              }),
+            );
+          }
+        },
+      },
+    });
+
+    // Assess
+    expect(result.summary.executions[0]?.status).toBe('FAILED');
+    expect(result.summary.campaign.status).toBe('failed');
+    const audit = await result.store.listAudit(def.id);
+    expect(audit.some((a) => a.action === 'workflow.failed')).toBe(true);
+    const notes = await result.store.listNotifications(def.id);
+    expect(notes.some((n) => n.kind === 'workflowFailure')).toBe(true);
+  });
+
+  it('launches a campaign once: a second launch starts nothing', async () => {
+    const def = { ...(await load('test/fixtures/minimal.yaml')), id: 'launched-twice' };
+    const runtime = await LocalRuntime.start({
+      outDir: await mkdtemp(join(tmpdir(), 'zhili-e2e-')),
+      db: sharedDb(),
+      tableName: uniqueTable(),
+      pauseAt: '2027-03-10T00:00:00.000Z',
+    });
+    const first = await runtime.launch(def, '2027-02-20T01:00:00.000Z');
+    const second = await runtime.launch(def, '2027-02-21T01:00:00.000Z');
+    expect(first.started).toBe(true);
+    expect(second.started).toBe(false);
+    expect(runtime.executions.map((e) => e.name)).toEqual(['launched-twice-g1']);
+    expect(runtime.executions[0]?.status).toBe('PAUSED');
+    expect(runtime.executions[0]?.waitingAt?.next.at.localeCompare('2027-03-10T00:00:00.000Z')).toBe(1);
+    await runtime.stop();
+  });
+});
