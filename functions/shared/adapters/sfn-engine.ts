@@ -15,7 +15,7 @@ export class StepFunctionsEngine implements WorkflowEngine {
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
           name: executionName,
-          input: JSON.stringify(input),
+          input: JSON.stringify(executionInput(input)),
         }),
       );
       return true;
