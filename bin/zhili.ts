@@ -17,7 +17,8 @@ import { LocalRuntime } from './local/runtime.ts';
 
 const EXIT = { ok: 0, badInput: 1, usage: 2, runtime: 3 } as const;
 const root = resolve(import.meta.dirname, '..');
-const stateDir = join(root, '.zhili');
+// Where the local runtime keeps its database between commands; ZHILI_HOME moves it (tests, several checkouts).
+const stateDir = resolve(process.env.ZHILI_HOME ?? join(root, '.zhili'));
 
 const loadFile = async (file: string) => {
   const info = await stat(file).catch(() => null);
@@ -167,6 +168,8 @@ program
       fail(error, Boolean(opts.json));
     }
     await runtime?.stop();
+    // An execution paused mid-flight leaves the engine's pending work behind; the command is done.
+    process.exit(EXIT.ok);
   });
 
 program
@@ -206,6 +209,8 @@ program
       fail(error, Boolean(opts.json));
     }
     await runtime?.stop();
+    // An execution paused mid-flight leaves the engine's pending work behind; the command is done.
+    process.exit(EXIT.ok);
   });
 
 await program.parseAsync();

@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const zhili = async (args: string[], env: Record<string, string> = {}): Promise<Run> => {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(tsx, ['bin/zhili.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+};
+
+describe('zhili validate', () => {
+  it('accepts both examples', async () => {
+    const run = await zhili(['validate', 'examples/safety-production.yaml', 'examples/estate-environment.yaml']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('✓ examples/safety-production.yaml: safety-2027');
+    expect(run.stdout).toContain('✓ examples/estate-environment.yaml: estate-env-2027');
+  });
+
+  it('rejects each bad input with the file, the field and what is wrong, and exits 1', async () => {
+    const bad = (name: string) => `test/fixtures/bad/${name}.yaml`;
+    const run = await zhili([
+      'validate',
+      bad('phases-out-of-order'),
+      bad('unknown-task-unit'),
+      bad('duplicate-unit'),
+      bad('impossible-date'),
+      bad('cutoff-25h'),
+      bad('unknown-timezone'),
+      bad('not-yaml'),
+      bad('alias-bomb'),
+    ]);
+    expect(run.code).toBe(1);
+    const expectations: [string, RegExp][] = [
+      ['phases-out-of-order', /phases\.inspect\.start: phases out of order/],
+      ['unknown-task-unit', /tasks\[2\]\.lead: unknown unit/],
+      ['duplicate-unit', /organisation\.units\[4\]\.id: duplicate unit id/],
+      ['impossible-date', /phases\.mobilize\.end: must be a real calendar date/],
+      ['cutoff-25h', /reporting\.cutoff\.time: must be a time of day/],
+      ['unknown-timezone', /timeZone: must be an IANA time zone/],
+      ['not-yaml', /not valid YAML/],
+      ['alias-bomb', /alias/i],
+    ];
+    for (const [file, message] of expectations) {
+      const block = run.stderr.split('✗ ').find((b) => b.startsWith(bad(file)));
+      expect(block, file).toBeDefined();
+      expect(block, file).toMatch(message);
+    }
+  });
+
+  it('prints machine-readable results with --json', async () => {
+    const run = await zhili(['validate', '--json', 'test/fixtures/bad/cutoff-25h.yaml']);
+    expect(run.code).toBe(1);
+    const out = JSON.parse(run.stdout) as { ok: boolean; issues: { path: string }[] };
+    expect(out.ok).toBe(false);
+    expect(out.issues.map((i) => i.path)).toEqual(['reporting.cutoff.time']);
+  });
+
+  it('refuses a missing file and an oversized one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zhili-cli-'));
+    const big = join(dir, 'big.yaml');
+    await writeFile(big, `# ${'x'.repeat(1024 * 1024 + 10)}\n`);
+    const run = await zhili(['validate', join(dir, 'missing.yaml'), big]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('no such file');
+    expect(run.stderr).toMatch(/the limit is 1048576 bytes/);
+  });
+
+  it('exits 2 on a usage error', async () => {
+    const run = await zhili(['frobnicate', 'x', 'y']);
+    expect(run.code).toBe(2);
+  });
+});
+
+describe('zhili launch and status on the local runtime', () => {
+  let home: string;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'zhili-home-'));
+  });
+
+  it('launches once, plays up to --until, and reports the status from the persisted table', async () => {
+    const env = { ZHILI_HOME: home };
+    const args = ['examples/safety-production.yaml', '--at', '2027-05-10T09:00:00+08:00', '--until', '2027-06-15T00:00:00+08:00'];
+    const first = await zhili(['launch', ...args], env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('launched safety-2027 as execution safety-2027-g1');
+    expect(first.stdout).toContain('(paused)');
+
+    const second = await zhili(['launch', ...args], env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('already launched');
+
+    const status = await zhili(['status', 'safety-2027', '--json'], env);
+    expect(status.code).toBe(0);
+    const parsed = JSON.parse(status.stdout) as { campaign: { status: string }; phases: { phase: string }[] };
+    expect(parsed.campaign.status).toBe('running');
+    expect(parsed.phases.map((p) => p.phase)).toEqual(['mobilize', 'rectify']);
+
+    const unknown = await zhili(['status', 'no-such-campaign'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no campaign "no-such-campaign"');
+  });
+});
