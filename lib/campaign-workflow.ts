@@ -59,6 +59,7 @@ export class CampaignWorkflow extends Construct {
     const recordFailure = new LambdaInvoke(this, 'RecordFailure', {
       lambdaFunction: props.phase,
       payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
       payload: TaskInput.fromObject({
         action: 'recordFailure',
         'state.$': '$.state',
@@ -74,12 +75,31 @@ export class CampaignWorkflow extends Construct {
       backoffRate: 2,
     });
     recordFailure.addCatch(failed, { resultPath: '$.recordError' });
-    recordFailure.next(failed);
+    // The office hears of the failure now, not at a next wake that will never come.
+    const notifyFailure = new LambdaInvoke(this, 'NotifyFailure', {
+      lambdaFunction: props.notify,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      payload: TaskInput.fromObject({ 'state.$': '$.state' }),
+      resultPath: '$.notified',
+      taskTimeout: Timeout.duration(Duration.minutes(2)),
+    });
+    notifyFailure.addRetry({
+      errors: TRANSIENT_ERRORS,
+      interval: Duration.seconds(2),
+      maxAttempts: 4,
+      backoffRate: 2,
+    });
+    notifyFailure.addCatch(failed, { resultPath: '$.notifyError' });
+    recordFailure.next(notifyFailure);
+    notifyFailure.next(failed);
 
     const step = (name: string, fn: IFunction, action?: string): LambdaInvoke => {
       const task = new LambdaInvoke(this, name, {
         lambdaFunction: fn,
         payloadResponseOnly: true,
+        // CDK's own default retrier would come first and shadow ours (Step Functions takes the first match).
+        retryOnServiceExceptions: false,
         payload: TaskInput.fromObject(action ? { action, 'state.$': '$.state' } : { 'state.$': '$.state' }),
         resultPath: '$.state',
         taskTimeout: Timeout.duration(Duration.minutes(5)),

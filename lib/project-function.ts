@@ -40,6 +40,10 @@ export interface ProjectFunctionProps {
   timeout?: Duration;
 }
 
+/** What DynamoCampaignStore calls; `dynamodb:Scan` is deliberately absent. */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'];
+
 /** One Lambda with the project's fixed defaults: Node 24 on arm64, tracing, JSON logs with retention. */
 export class ProjectFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -70,10 +74,15 @@ export class ProjectFunction extends Construct {
     });
   }
 
-  /** Grants read or read-write table access and tells the function where the table is. */
+  /**
+   * Grants exactly the item operations the store uses (no Scan, no DeleteItem: the campaign table is
+   * append-and-update) and tells the function where the table is.
+   */
   useTable(table: ITableV2, access: 'read' | 'readWrite'): this {
-    if (access === 'read') table.grantReadData(this.fn);
-    else table.grantReadWriteData(this.fn);
+    table.grant(
+      this.fn,
+      ...(access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]),
+    );
     this.fn.addEnvironment('TABLE_NAME', table.tableName);
     return this;
   }

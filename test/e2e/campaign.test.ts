@@ -136,8 +136,8 @@ describe('limits and failures', () => {
               new UpdateCommand({
                 TableName: tableName,
                 Key: { pk: keys.campaign(def.id), sk: keys.meta },
-                UpdateExpression: 'SET #d.timeZone = :bad',
-                ExpressionAttributeNames: { '#d': 'definition' },
+                UpdateExpression: 'SET #d.#tz = :bad',
+                ExpressionAttributeNames: { '#d': 'definition', '#tz': 'timeZone' },
                 ExpressionAttributeValues: { ':bad': 'Mars/Olympus' },
               }),
             );
@@ -149,10 +149,14 @@ describe('limits and failures', () => {
     // Assess
     expect(result.summary.executions[0]?.status).toBe('FAILED');
     expect(result.summary.campaign.status).toBe('failed');
+    expect(corrupted).toBe(true);
     const audit = await result.store.listAudit(def.id);
-    expect(audit.some((a) => a.action === 'workflow.failed')).toBe(true);
+    const failure = audit.find((a) => a.action === 'workflow.failed');
+    // The step failed on the corrupt stored definition (not on the fault injection itself).
+    expect(failure?.detail.cause).toMatch(/timeZone/);
+    expect(failure?.detail.error).toBe('ZodError');
     const notes = await result.store.listNotifications(def.id);
-    expect(notes.some((n) => n.kind === 'workflowFailure')).toBe(true);
+    expect(notes.find((n) => n.kind === 'workflowFailure')?.status).toBe('sent');
   });
 
   it('launches a campaign once: a second launch starts nothing', async () => {

@@ -29,7 +29,11 @@ const zhili = async (args: string[], env: Record<string, string> = {}): Promise<
 
 describe('zhili validate', () => {
   it('accepts both examples', async () => {
-    const run = await zhili(['validate', 'examples/safety-production.yaml', 'examples/estate-environment.yaml']);
+    const run = await zhili([
+      'validate',
+      'examples/safety-production.yaml',
+      'examples/estate-environment.yaml',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('✓ examples/safety-production.yaml: safety-2027');
     expect(run.stdout).toContain('✓ examples/estate-environment.yaml: estate-env-2027');
@@ -98,7 +102,13 @@ describe('zhili launch and status on the local runtime', () => {
 
   it('launches once, plays up to --until, and reports the status from the persisted table', async () => {
     const env = { ZHILI_HOME: home };
-    const args = ['examples/safety-production.yaml', '--at', '2027-05-10T09:00:00+08:00', '--until', '2027-06-15T00:00:00+08:00'];
+    const args = [
+      'examples/safety-production.yaml',
+      '--at',
+      '2027-05-10T09:00:00+08:00',
+      '--until',
+      '2027-06-15T00:00:00+08:00',
+    ];
     const first = await zhili(['launch', ...args], env);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);

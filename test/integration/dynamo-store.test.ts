@@ -42,7 +42,7 @@ describe('DynamoCampaignStore on DynamoDB Local', () => {
   });
 
   describe('deadline index (sparse)', () => {
-    it('returns only open items whose next check has come, and finds the next one after an instant', async () => {
+    it('returns only open items whose next check has come, and the earliest next check', async () => {
       // Prepare
       await store.putTask('c1', task('a', '2027-05-01T00:00:00.000Z'));
       await store.putTask('c1', task('b', '2027-05-02T00:00:00.000Z'));
@@ -52,20 +52,18 @@ describe('DynamoCampaignStore on DynamoDB Local', () => {
 
       // Act
       const due = await store.itemsDue('c1', '2027-05-02T00:00:00.000Z');
-      const nextExclusive = await store.nextItemDue('c1', '2027-05-02T00:00:00.000Z', false);
-      const nextInclusive = await store.nextItemDue('c1', '2027-05-02T00:00:00.000Z', true);
+      const earliest = await store.earliestItemDue('c1');
 
       // Assess
       expect(due.map((t) => t.id).sort()).toEqual(['a', 'b']);
-      expect(nextExclusive).toBe('2027-05-03T00:00:00.000Z');
-      expect(nextInclusive).toBe('2027-05-02T00:00:00.000Z');
+      expect(earliest).toBe('2027-05-01T00:00:00.000Z');
     });
 
     it('drops an item from the index once it has no next check', async () => {
       await store.putTask('c2', task('x', '2027-05-01T00:00:00.000Z'));
       await store.putTask('c2', task('x', undefined));
       expect(await store.itemsDue('c2', '2028-01-01T00:00:00.000Z')).toEqual([]);
-      expect(await store.nextItemDue('c2', '2027-01-01T00:00:00.000Z', true)).toBeNull();
+      expect(await store.earliestItemDue('c2')).toBeNull();
     });
   });
 

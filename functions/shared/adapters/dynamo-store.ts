@@ -87,13 +87,18 @@ export class DynamoCampaignStore implements CampaignStore {
     }
   }
 
-  async createCampaign(def: CampaignDefinition, record: CampaignRecord): Promise<boolean> {
+  async createCampaign(
+    def: CampaignDefinition,
+    record: CampaignRecord,
+    tasks: TaskRecord[],
+  ): Promise<boolean> {
     if (await this.getCampaign(def.id)) return false;
-    // Units first and idempotently, the campaign item last and conditionally: a crash in between
-    // leaves no campaign, and the retry writes the same units again.
+    // Units and tasks first and idempotently, the campaign item last and conditionally: a crash in
+    // between leaves no campaign, and the retry writes the same items again.
     await this.batchPut(
       def.organisation.units.map((unit) => ({ pk: keys.campaign(def.id), sk: keys.unit(unit.id), ...unit })),
     );
+    for (const task of tasks) await this.putTask(def.id, task);
     try {
       await this.client.send(
         new PutCommand({
@@ -193,16 +198,13 @@ export class DynamoCampaignStore implements CampaignStore {
     return items.map((item) => parseItem(TaskRecord, item));
   }
 
-  async nextItemDue(campaignId: string, after: string, inclusive: boolean): Promise<string | null> {
+  async earliestItemDue(campaignId: string): Promise<string | null> {
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: TABLE.dueIndex.name,
-        KeyConditionExpression: 'duePk = :pk AND dueSk > :after',
-        ExpressionAttributeValues: {
-          ':pk': keys.duePartition(campaignId),
-          ':after': inclusive ? after : `${after}~`,
-        },
+        KeyConditionExpression: 'duePk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.duePartition(campaignId) },
         ProjectionExpression: 'nextCheckAt',
         Limit: 1,
       }),

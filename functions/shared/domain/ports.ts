@@ -14,15 +14,25 @@ import type { CampaignStateInput } from './state.ts';
 /** Secondary ports: the use cases call these; DynamoDB, SNS, Step Functions and the local runtime implement them. */
 
 export interface CampaignStore {
-  /** Writes the campaign, its units and tasks at once; `false` when the campaign already exists (nothing changed). */
-  createCampaign(def: CampaignDefinition, record: CampaignRecord): Promise<boolean>;
+  /**
+   * Writes the campaign's units and tasks, then the campaign item last and only if absent: `false`
+   * when it already exists (nothing changed). A crash before the last write leaves no campaign.
+   */
+  createCampaign(def: CampaignDefinition, record: CampaignRecord, tasks: TaskRecord[]): Promise<boolean>;
   getCampaign(campaignId: string): Promise<CampaignRecord | null>;
   updateCampaign(
     campaignId: string,
     changes: Partial<
       Pick<
         CampaignRecord,
-        'status' | 'closedAt' | 'phase' | 'round' | 'reRectifyUnits' | 'generation' | 'executionName'
+        | 'status'
+        | 'closedAt'
+        | 'phase'
+        | 'round'
+        | 'reRectifyUnits'
+        | 'generation'
+        | 'executionName'
+        | 'executionStartedAt'
       >
     >,
   ): Promise<void>;
@@ -41,8 +51,11 @@ export interface CampaignStore {
   listTasks(campaignId: string): Promise<TaskRecord[]>;
   /** Items whose next check is at or before `upTo`, from the sparse deadline index. */
   itemsDue(campaignId: string, upTo: string): Promise<TaskRecord[]>;
-  /** The earliest next check after `after` (inclusive or not), from the sparse deadline index. */
-  nextItemDue(campaignId: string, after: string, inclusive: boolean): Promise<string | null>;
+  /**
+   * The earliest next check on the sparse deadline index, however long ago: an item already overdue
+   * when the workflow looks (launched late, a long gap) must be handled at once, not skipped.
+   */
+  earliestItemDue(campaignId: string): Promise<string | null>;
 
   putInspection(campaignId: string, record: InspectionRecord): Promise<void>;
   listInspections(campaignId: string, round: number): Promise<InspectionRecord[]>;

@@ -18,6 +18,8 @@ export const CampaignRecord = z.object({
   generation: z.int().min(1),
   executionName: z.string(),
   launchedAt: IsoInstant,
+  /** Set once the first execution has been started: a launch that stopped before it is finished by the retry. */
+  executionStartedAt: IsoInstant.optional(),
   closedAt: IsoInstant.optional(),
   phase: Phase.optional(),
   round: z.int().min(0).default(0),

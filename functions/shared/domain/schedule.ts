@@ -166,12 +166,15 @@ export const nextReportMoment = (
   if (!rule.phases.includes(phase)) return null;
   const zone = def.timeZone;
   const maxReminder = Math.max(0, ...rule.reminderHoursBefore);
-  // Start early enough that reminders of a cutoff still ahead are found; stop one cutoff past the window.
-  const from = after.at > window.start ? after.at.minus({ hours: maxReminder }) : window.start;
+  // Look back far enough to find the bulletin of a cutoff already past (at most a week after it)
+  // and the reminders of a cutoff still ahead.
+  const lookBackHours = Math.max(maxReminder, rule.cadence === 'weekly' && rule.secondStage ? 7 * 24 : 0);
+  const from = after.at > window.start ? after.at.minus({ hours: lookBackHours }) : window.start;
   let best: ScheduledMoment | null = null;
   for (const cutoff of cutoffsFrom(rule, zone, from)) {
     if (window.end && cutoff >= window.end) break;
     if (best && cutoff.minus({ hours: maxReminder }) > best.at) break;
+    if (cutoff.minus({ hours: maxReminder }) > after.at.plus({ days: 400 })) break;
     if (cutoff < window.start) continue;
     const period = localDate(cutoff, zone);
     const candidates: ScheduledMoment[] = [

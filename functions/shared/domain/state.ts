@@ -32,8 +32,8 @@ export const NextStep = z.strictObject({
 export type NextStep = z.infer<typeof NextStep>;
 
 export const Limits = z.strictObject({
-  /** Continue as a new execution well before the 1-year execution limit. */
-  maxGenerationDays: z.int().positive().max(360).default(300),
+  /** Continue as a new execution well before the 1-year execution limit (the machine times out at 360 days). */
+  maxGenerationDays: z.int().positive().max(330).default(300),
   /** …and well before 25,000 history events (a wake costs about 12 events). */
   maxGenerationSteps: z.int().positive().max(2000).default(1500),
 });

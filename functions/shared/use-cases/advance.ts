@@ -1,5 +1,6 @@
 import { type CampaignDefinition, StoredDefinition } from '../domain/definition.ts';
 import { NotFoundError } from '../domain/errors.ts';
+import { type Draft, toNotification } from '../domain/notifications.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import type { CampaignRecord } from '../domain/records.ts';
 import {
@@ -7,7 +8,6 @@ import {
   type Instant,
   instant,
   iso,
-  MOMENT_PRIORITY,
   type Moment,
   nextMoment,
   type Window,
@@ -64,8 +64,7 @@ const nextOfRunning = async (
   at: Instant,
   moment: Moment,
 ): Promise<CampaignState['next']> => {
-  const inclusive = MOMENT_PRIORITY[moment] < MOMENT_PRIORITY.deadlines;
-  const due = await store.nextItemDue(state.campaignId, iso(at), inclusive);
+  const due = await store.earliestItemDue(state.campaignId);
   const next = nextMoment({
     def,
     phase: state.phase,
@@ -99,15 +98,27 @@ export const advance = async (
   if (record.status !== 'running') {
     return { ...base, next: { at: iso(at), action: 'done', moment } };
   }
-  if (base.phaseStatus === 'pending') {
-    const start = actualWindow(def, base.phase, base.round, at).start;
-    return { ...base, next: { at: iso(start), action: 'startPhase', moment: 'phaseStart' } };
-  }
   const age = at.diff(instant(base.generationStartedAt), 'days').days;
   if (age >= base.limits.maxGenerationDays || base.steps >= base.limits.maxGenerationSteps) {
     return { ...base, next: { at: iso(at), action: 'continueAsNew', moment } };
   }
-  return { ...base, next: await nextOfRunning(store, def, base, at, moment) };
+  if (base.phaseStatus === 'pending') {
+    const start = actualWindow(def, base.phase, base.round, at).start;
+    return {
+      ...base,
+      next: withinGeneration(base, { at: iso(start), action: 'startPhase', moment: 'phaseStart' }),
+    };
+  }
+  return { ...base, next: withinGeneration(base, await nextOfRunning(store, def, base, at, moment)) };
+};
+
+/**
+ * A wake past the generation's end (a long wait before a phase starts) becomes a wake at that end
+ * that continues the campaign as a new execution, so no execution outlives its time limit.
+ */
+const withinGeneration = (state: CampaignState, next: CampaignState['next']): CampaignState['next'] => {
+  const end = instant(state.generationStartedAt).plus({ days: state.limits.maxGenerationDays });
+  return instant(next.at) > end ? { at: iso(end), action: 'continueAsNew', moment: next.moment } : next;
 };
 
 /** The step a continued execution resumes with: what would have come next without the limits. */
@@ -119,9 +130,9 @@ export const resumeNext = async (
   const at = instant(state.at);
   if (state.phaseStatus === 'pending') {
     const start = actualWindow(ctx.def, state.phase, state.round, at).start;
-    return { at: iso(start), action: 'startPhase', moment: 'phaseStart' };
+    return withinGeneration(state, { at: iso(start), action: 'startPhase', moment: 'phaseStart' });
   }
-  return nextOfRunning(store, ctx.def, state, at, state.lastMoment);
+  return withinGeneration(state, await nextOfRunning(store, ctx.def, state, at, state.lastMoment));
 };
 
 export const windowToState = (window: Window): CampaignState['window'] => ({
@@ -138,3 +149,19 @@ export const finish = (
   advance(store, ctx, state, state.lastMoment, {
     next: { at: iso(ctx.at), action: 'done', moment: state.lastMoment },
   });
+
+/**
+ * Queues a step's notifications and says whether Notify must run. A retried step finds its ids
+ * already queued (nothing new) but may not know whether they were sent, so any draft means "run
+ * Notify": an extra transition at worst, never a message left waiting for some later step.
+ */
+export const queueNotifications = async (
+  store: CampaignStore,
+  ctx: StepContext,
+  drafts: Draft[],
+): Promise<number> => {
+  const added = await store.enqueueNotifications(
+    drafts.map((d) => toNotification(ctx.def.id, iso(ctx.at), d)),
+  );
+  return drafts.length > 0 ? Math.max(1, added) : 0;
+};

@@ -1,8 +1,8 @@
-import { type Draft, liaisonOf, officeHead, toNotification, unitLeaderOf } from '../domain/notifications.ts';
+import { type Draft, liaisonOf, officeHead, unitLeaderOf } from '../domain/notifications.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import { instant, iso, localDate } from '../domain/schedule.ts';
 import type { CampaignState } from '../domain/state.ts';
-import { advance, finish, loadStep } from './advance.ts';
+import { advance, finish, loadStep, queueNotifications } from './advance.ts';
 
 /** Hours before a task's deadline that its lead unit gets a due-soon reminder. */
 export const DUE_SOON_HOURS = 24;
@@ -68,7 +68,7 @@ export const checkDeadlines = async (store: CampaignStore, state: CampaignState)
       body: `长效管理月度巡查：${units.size}个责任单位，未完成任务${open.length}项。请组织本月巡查并填写台账。`,
     });
   }
-  const pending = await store.enqueueNotifications(drafts.map((d) => toNotification(def.id, iso(at), d)));
+  const pending = await queueNotifications(store, ctx, drafts);
   return advance(store, ctx, state, state.next.moment, {
     pendingNotifications: state.pendingNotifications + pending,
   });

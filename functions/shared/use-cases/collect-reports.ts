@@ -1,21 +1,20 @@
-import type { CampaignDefinition, Unit } from '../domain/definition.ts';
+import { type CampaignDefinition, LocalDate, type Unit } from '../domain/definition.ts';
 import { ValidationError } from '../domain/errors.ts';
-import {
-  type Draft,
-  leadingGroupLeader,
-  liaisonOf,
-  officeHead,
-  toNotification,
-} from '../domain/notifications.ts';
+import { type Draft, leadingGroupLeader, liaisonOf, officeHead } from '../domain/notifications.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import type { PeriodOutcome, ReportRecord } from '../domain/records.ts';
 import { cutoffsFrom, type Instant, iso, localDate, localDateTime } from '../domain/schedule.ts';
 import type { CampaignState } from '../domain/state.ts';
-import { advance, finish, loadStep } from './advance.ts';
+import { advance, finish, loadStep, queueNotifications } from './advance.ts';
 import { accountableUnits } from './phase-steps.ts';
 
 /** The cutoff instant of a period key (the local date of its cutoff), refusing keys that are not cutoffs. */
 export const cutoffOfPeriod = (def: CampaignDefinition, period: string): Instant => {
+  if (!LocalDate.safeParse(period).success) {
+    throw new ValidationError(`period "${period}" is not a date`, [
+      { path: 'period', message: 'must be the cutoff date of a period, written YYYY-MM-DD' },
+    ]);
+  }
   const cutoff = localDateTime(period, def.reporting.cutoff.time, def.timeZone);
   const actual = cutoffsFrom(def.reporting, def.timeZone, cutoff).next().value;
   if (!actual?.equals(cutoff)) {
@@ -119,6 +118,6 @@ export const collectReports = async (store: CampaignStore, state: CampaignState)
       { kind: 'weeklyBulletin', recipient: officeHead(def), subjectKey: period, subject, body },
     );
   }
-  const pending = await store.enqueueNotifications(drafts.map((d) => toNotification(def.id, iso(at), d)));
+  const pending = await queueNotifications(store, ctx, drafts);
   return advance(store, ctx, state, moment, { pendingNotifications: state.pendingNotifications + pending });
 };

@@ -1,6 +1,6 @@
 import type { CampaignStore, WorkflowEngine } from '../domain/ports.ts';
 import type { CampaignState } from '../domain/state.ts';
-import { loadStep, resumeNext } from './advance.ts';
+import { finish, loadStep, resumeNext } from './advance.ts';
 
 export const executionName = (campaignId: string, generation: number): string =>
   `${campaignId}-g${generation}`;
@@ -15,15 +15,12 @@ export const continueAsNew = async (
   state: CampaignState,
 ): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
+  if (ctx.record.status !== 'running') return finish(store, ctx, state);
   const generation = state.generation + 1;
   const name = executionName(state.campaignId, generation);
-  const next: CampaignState = {
-    ...state,
-    generation,
-    generationStartedAt: state.at,
-    steps: 0,
-    next: await resumeNext(store, ctx, state),
-  };
+  // The new generation starts now (the moment this step was due), and resumes where this one would have gone.
+  const fresh: CampaignState = { ...state, generation, generationStartedAt: state.next.at, steps: 0 };
+  const next: CampaignState = { ...fresh, next: await resumeNext(store, ctx, fresh) };
   await engine.start(name, next);
   await store.updateCampaign(state.campaignId, { generation, executionName: name });
   await store.appendAudit(state.campaignId, {

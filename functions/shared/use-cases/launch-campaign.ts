@@ -1,7 +1,14 @@
 import { type CampaignDefinition, withoutUnits } from '../domain/definition.ts';
 import type { CampaignStore, WorkflowEngine } from '../domain/ports.ts';
 import type { TaskRecord } from '../domain/records.ts';
-import { definedWindow, type Instant, iso, localDateTime, startOfLocalDay } from '../domain/schedule.ts';
+import {
+  definedWindow,
+  type Instant,
+  instant,
+  iso,
+  localDateTime,
+  startOfLocalDay,
+} from '../domain/schedule.ts';
 import type { CampaignStateInput } from '../domain/state.ts';
 import { DUE_SOON_HOURS } from './check-deadlines.ts';
 import { executionName } from './continue-campaign.ts';
@@ -65,29 +72,45 @@ export const launchCampaign = async (
   options: { actor: string; limits?: CampaignStateInput['limits'] },
 ): Promise<LaunchResult> => {
   const name = executionName(def.id, 1);
-  const created = await store.createCampaign(def, {
-    id: def.id,
-    title: def.title,
-    definition: withoutUnits(def),
-    status: 'running',
-    generation: 1,
-    executionName: name,
-    launchedAt: iso(at),
-    round: 0,
-    reRectifyUnits: [],
-    unitCount: def.organisation.units.length,
-  });
+  const created = await store.createCampaign(
+    def,
+    {
+      id: def.id,
+      title: def.title,
+      definition: withoutUnits(def),
+      status: 'running',
+      generation: 1,
+      executionName: name,
+      launchedAt: iso(at),
+      round: 0,
+      reRectifyUnits: [],
+      unitCount: def.organisation.units.length,
+    },
+    initialTasks(def, at),
+  );
+  let launchedAt = at;
   if (!created) {
     const existing = await store.getCampaign(def.id);
-    return { campaignId: def.id, executionName: existing?.executionName ?? name, started: false };
+    // Launched before and its execution started (or moved on): nothing to do.
+    if (
+      !existing ||
+      existing.executionStartedAt ||
+      existing.status !== 'running' ||
+      existing.generation !== 1
+    ) {
+      return { campaignId: def.id, executionName: existing?.executionName ?? name, started: false };
+    }
+    // An earlier launch stored the campaign but failed before starting its execution: finish it.
+    launchedAt = instant(existing.launchedAt);
+  } else {
+    await store.appendAudit(def.id, {
+      at: iso(at),
+      actor: options.actor,
+      action: 'campaign.launched',
+      detail: { execution: name, units: def.organisation.units.length, tasks: def.tasks.length },
+    });
   }
-  for (const task of initialTasks(def, at)) await store.putTask(def.id, task);
-  await store.appendAudit(def.id, {
-    at: iso(at),
-    actor: options.actor,
-    action: 'campaign.launched',
-    detail: { execution: name, units: def.organisation.units.length, tasks: def.tasks.length },
-  });
-  const started = await engine.start(name, initialState(def, at, options.limits));
+  const started = await engine.start(name, initialState(def, launchedAt, options.limits));
+  await store.updateCampaign(def.id, { executionStartedAt: iso(at) });
   return { campaignId: def.id, executionName: name, started };
 };

@@ -4,13 +4,12 @@ import {
   leadingGroupLeader,
   liaisonOf,
   officeHead,
-  toNotification,
   unitLeaderOf,
 } from '../domain/notifications.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import { actualWindow, iso, localDate } from '../domain/schedule.ts';
 import type { CampaignState } from '../domain/state.ts';
-import { advance, finish, loadStep, type StepContext, windowToState } from './advance.ts';
+import { advance, finish, loadStep, queueNotifications, windowToState } from './advance.ts';
 
 export const DEFAULT_PHASE_NAMES: Record<Phase, string> = {
   mobilize: '动员部署',
@@ -27,9 +26,6 @@ export const phaseName = (def: CampaignDefinition, phase: Phase, round = 0): str
 /** Units accountable in a round: every reporting unit first, then only those sent back by the gate. */
 export const accountableUnits = (units: Unit[], round: number, reRectifyUnits: string[]): Unit[] =>
   round === 0 ? units.filter((u) => u.reports) : units.filter((u) => reRectifyUnits.includes(u.id));
-
-const enqueue = async (store: CampaignStore, ctx: StepContext, drafts: Draft[]): Promise<number> =>
-  store.enqueueNotifications(drafts.map((d) => toNotification(ctx.def.id, iso(ctx.at), d)));
 
 /** Opens a phase: records its actual window and sends the phase notice (动员/启动通知) to its units. */
 export const startPhase = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
@@ -62,7 +58,7 @@ export const startPhase = async (store: CampaignStore, state: CampaignState): Pr
       body,
     })),
   ];
-  const pending = await enqueue(store, ctx, drafts);
+  const pending = await queueNotifications(store, ctx, drafts);
   await store.appendAudit(def.id, {
     at: iso(at),
     actor: 'workflow',
@@ -105,7 +101,7 @@ export const closePhase = async (store: CampaignStore, state: CampaignState): Pr
   });
   const name = phaseName(def, state.phase, state.round);
   const rate = expected === 0 ? '—' : `${Math.round((onTime / expected) * 100)}%`;
-  const pending = await enqueue(store, ctx, [
+  const pending = await queueNotifications(store, ctx, [
     {
       kind: 'phaseSummary',
       recipient: officeHead(def),
@@ -194,7 +190,7 @@ export const acceptanceGate = async (store: CampaignStore, state: CampaignState)
       body: `${u.name}验收得分${scores.get(u.id)}分，低于${pass}分。${another ? `请于${def.acceptance.reRectifyDays}天内完成再整改。` : ''}`,
     })),
   ];
-  const pending = await enqueue(store, ctx, drafts);
+  const pending = await queueNotifications(store, ctx, drafts);
   return advance(store, ctx, state, 'phaseEnd', {
     phase: another ? 'rectify' : 'longTerm',
     round: another ? state.round + 1 : 0,

@@ -1,7 +1,17 @@
-import { StoredDefinition } from '../domain/definition.ts';
-import { officeHead, toNotification } from '../domain/notifications.ts';
+import * as z from 'zod';
+import { Person } from '../domain/definition.ts';
+import { toNotification } from '../domain/notifications.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import type { FailureEvent } from '../domain/state.ts';
+
+/**
+ * Only what the failure notice needs: a failure may come from a campaign item that no longer
+ * parses as a whole, and recording the failure must not fail on the same thing.
+ */
+const OfficeOf = z.object({
+  title: z.string(),
+  organisation: z.object({ office: z.object({ head: Person }) }),
+});
 
 /** Where every task's Catch leads: the failure is recorded and the office is told, before the execution fails. */
 export const recordFailure = async (store: CampaignStore, event: FailureEvent): Promise<void> => {
@@ -13,15 +23,15 @@ export const recordFailure = async (store: CampaignStore, event: FailureEvent): 
     detail: { step: state.next.action, stepAt: state.next.at, error: error.Error, cause: error.Cause ?? '' },
   });
   await store.updateCampaign(state.campaignId, { status: 'failed' });
-  const record = await store.getCampaign(state.campaignId);
-  if (!record) return;
-  const def = StoredDefinition.parse(record.definition);
+  const parsed = OfficeOf.safeParse((await store.getCampaign(state.campaignId))?.definition);
+  if (!parsed.success) return;
+  const { title, organisation } = parsed.data;
   await store.enqueueNotifications([
     toNotification(state.campaignId, state.at, {
       kind: 'workflowFailure',
-      recipient: officeHead(def),
+      recipient: { key: 'office:head', role: 'office', person: organisation.office.head },
       subjectKey: `${state.generation}#${state.next.action}#${state.next.at}`,
-      subject: `【${def.title}】工作流异常`,
+      subject: `【${title}】工作流异常`,
       body: `步骤 ${state.next.action}（${state.next.at}）失败：${error.Error}。请管理员处理后重新启动。`,
     }),
   ]);

@@ -1,0 +1,280 @@
+import type * as z from 'zod';
+import { type CampaignDefinition, Unit } from '../../functions/shared/domain/definition.ts';
+import type { CampaignStore, Notifier, WorkflowEngine } from '../../functions/shared/domain/ports.ts';
+import {
+  AuditEvent,
+  CampaignRecord,
+  InspectionRecord,
+  Notification,
+  PeriodOutcome,
+  PhaseRecord,
+  ReportRecord,
+  TaskRecord,
+} from '../../functions/shared/domain/records.ts';
+import type { CampaignStateInput } from '../../functions/shared/domain/state.ts';
+
+/**
+ * Test doubles of the secondary ports. `MemoryCampaignStore` follows the DynamoDB adapter
+ * (functions/shared/adapters/dynamo-store.ts) closely enough that a use case cannot tell them apart:
+ * the same keys and sort orders, the same conditional writes, values copied in and out as
+ * DynamoDB marshalling does (undefined attributes dropped), and every read parsed through the
+ * record's zod schema.
+ */
+
+type Item = Record<string, unknown>;
+
+/** What DynamoDB raises when a ConditionExpression fails; the adapter lets it through on updates. */
+export class ConditionalCheckFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConditionalCheckFailedException';
+  }
+}
+
+/** A marshalling round trip: a fresh copy with undefined attributes removed (removeUndefinedValues). */
+const marshal = (value: object): Item => JSON.parse(JSON.stringify(value)) as Item;
+
+const read = <S extends z.ZodType>(schema: S, item: Item): z.infer<S> => schema.parse(marshal(item));
+
+/** Items of one partition in sort-key order, as a Query returns them. */
+const bySortKey = (items: Map<string, Item>, prefix: string): Item[] =>
+  [...items.entries()]
+    .filter(([sk]) => sk.startsWith(prefix))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, item]) => item);
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The sort key of the sparse deadline index (keys.dueSort). */
+const dueSort = (task: Item): string | null =>
+  task.status === 'open' && typeof task.nextCheckAt === 'string'
+    ? `${task.nextCheckAt}#TASK#${task.id}`
+    : null;
+
+/** The sort key of the sparse outbox index (keys.outboxSort); present only while pending. */
+const outboxSort = (n: Item): string => `${String(n.createdAt)}#${String(n.id)}`;
+
+export class MemoryCampaignStore implements CampaignStore {
+  /** Items per campaign, keyed by the adapter's sort keys (META, UNIT#…, TASK#…, OUTBOX#…). */
+  private readonly partitions = new Map<string, Map<string, Item>>();
+  /** Outbox sort keys of pending notifications per campaign (the sparse outbox index). */
+  private readonly outbox = new Map<string, Map<string, string>>();
+  private auditSequence = 0;
+  /** Every mutating call that changed or attempted to change the table; lets tests assert "nothing written". */
+  writes = 0;
+
+  private partition(campaignId: string): Map<string, Item> {
+    let items = this.partitions.get(campaignId);
+    if (!items) {
+      items = new Map();
+      this.partitions.set(campaignId, items);
+    }
+    return items;
+  }
+
+  private pendingIndex(campaignId: string): Map<string, string> {
+    let index = this.outbox.get(campaignId);
+    if (!index) {
+      index = new Map();
+      this.outbox.set(campaignId, index);
+    }
+    return index;
+  }
+
+  private put(campaignId: string, sk: string, value: object): void {
+    this.writes++;
+    this.partition(campaignId).set(sk, marshal(value));
+  }
+
+  private list<S extends z.ZodType>(campaignId: string, prefix: string, schema: S): z.infer<S>[] {
+    return bySortKey(this.partition(campaignId), prefix).map((item) => read(schema, item));
+  }
+
+  async createCampaign(
+    def: CampaignDefinition,
+    record: CampaignRecord,
+    tasks: TaskRecord[],
+  ): Promise<boolean> {
+    if (await this.getCampaign(def.id)) return false;
+    for (const unit of def.organisation.units) this.put(def.id, `UNIT#${unit.id}`, unit);
+    for (const task of tasks) await this.putTask(def.id, task);
+    if (this.partition(def.id).has('META')) return false;
+    this.put(def.id, 'META', record);
+    return true;
+  }
+
+  async getCampaign(campaignId: string): Promise<CampaignRecord | null> {
+    const item = this.partitions.get(campaignId)?.get('META');
+    return item ? read(CampaignRecord, item) : null;
+  }
+
+  async updateCampaign(campaignId: string, changes: Partial<CampaignRecord>): Promise<void> {
+    const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return;
+    const item = this.partitions.get(campaignId)?.get('META');
+    this.writes++;
+    if (!item) throw new ConditionalCheckFailed(`campaign "${campaignId}" does not exist`);
+    this.partition(campaignId).set('META', marshal({ ...item, ...Object.fromEntries(entries) }));
+  }
+
+  async listUnits(campaignId: string): Promise<Unit[]> {
+    return this.list(campaignId, 'UNIT#', Unit);
+  }
+
+  async putPhase(campaignId: string, record: PhaseRecord): Promise<void> {
+    this.put(campaignId, `PHASE#${record.phase}#${record.round}`, record);
+  }
+
+  async listPhases(campaignId: string): Promise<PhaseRecord[]> {
+    return this.list(campaignId, 'PHASE#', PhaseRecord).sort((a, b) =>
+      a.startedAt.localeCompare(b.startedAt),
+    );
+  }
+
+  async putReport(record: ReportRecord): Promise<void> {
+    this.put(record.campaignId, `REPORT#${record.period}#${record.unitId}`, record);
+  }
+
+  async listReports(campaignId: string, period?: string): Promise<ReportRecord[]> {
+    return this.list(campaignId, period ? `REPORT#${period}#` : 'REPORT#', ReportRecord);
+  }
+
+  async putPeriodOutcome(campaignId: string, outcome: PeriodOutcome): Promise<void> {
+    this.put(campaignId, `PERIOD#${outcome.period}`, outcome);
+  }
+
+  async listPeriodOutcomes(campaignId: string): Promise<PeriodOutcome[]> {
+    return this.list(campaignId, 'PERIOD#', PeriodOutcome);
+  }
+
+  async getTask(campaignId: string, taskId: string): Promise<TaskRecord | null> {
+    const item = this.partitions.get(campaignId)?.get(`TASK#${taskId}`);
+    return item ? read(TaskRecord, item) : null;
+  }
+
+  async putTask(campaignId: string, task: TaskRecord): Promise<void> {
+    this.put(campaignId, `TASK#${task.id}`, task);
+  }
+
+  async listTasks(campaignId: string): Promise<TaskRecord[]> {
+    return this.list(campaignId, 'TASK#', TaskRecord);
+  }
+
+  /** The deadline index: open tasks with a next check, in (nextCheckAt, id) order. */
+  private dueIndex(campaignId: string): { key: string; item: Item }[] {
+    return bySortKey(this.partition(campaignId), 'TASK#')
+      .map((item) => ({ key: dueSort(item), item }))
+      .filter((e): e is { key: string; item: Item } => e.key !== null)
+      .sort((a, b) => compare(a.key, b.key));
+  }
+
+  async itemsDue(campaignId: string, upTo: string): Promise<TaskRecord[]> {
+    // As the adapter: dueSk <= `${upTo}~`, and '~' sorts after '#', so items due exactly at upTo are in.
+    return this.dueIndex(campaignId)
+      .filter((e) => e.key <= `${upTo}~`)
+      .map((e) => read(TaskRecord, e.item));
+  }
+
+  async earliestItemDue(campaignId: string): Promise<string | null> {
+    const first = this.dueIndex(campaignId)[0];
+    return first ? (first.item.nextCheckAt as string) : null;
+  }
+
+  async putInspection(campaignId: string, record: InspectionRecord): Promise<void> {
+    this.put(campaignId, `INSPECTION#${String(record.round).padStart(2, '0')}#${record.unitId}`, record);
+  }
+
+  async listInspections(campaignId: string, round: number): Promise<InspectionRecord[]> {
+    return this.list(campaignId, `INSPECTION#${String(round).padStart(2, '0')}#`, InspectionRecord);
+  }
+
+  async enqueueNotifications(notifications: Notification[]): Promise<number> {
+    let added = 0;
+    for (const n of notifications) {
+      const items = this.partition(n.campaignId);
+      const sk = `OUTBOX#${n.id}`;
+      this.writes++;
+      if (items.has(sk)) continue;
+      items.set(sk, marshal(n));
+      this.pendingIndex(n.campaignId).set(n.id, outboxSort(n));
+      added++;
+    }
+    return added;
+  }
+
+  async pendingNotifications(campaignId: string, limit: number): Promise<Notification[]> {
+    const items = this.partition(campaignId);
+    return [...this.pendingIndex(campaignId).entries()]
+      .sort(([, a], [, b]) => compare(a, b))
+      .slice(0, limit)
+      .map(([id]) => read(Notification, items.get(`OUTBOX#${id}`) ?? {}));
+  }
+
+  async markNotification(
+    campaignId: string,
+    id: string,
+    outcome: { status: 'sent' | 'failed'; at: string },
+  ): Promise<void> {
+    const items = this.partition(campaignId);
+    const sk = `OUTBOX#${id}`;
+    const item = items.get(sk);
+    this.writes++;
+    if (!item) throw new ConditionalCheckFailed(`notification "${id}" does not exist`);
+    const stamp = outcome.status === 'sent' ? 'sentAt' : 'failedAt';
+    items.set(sk, {
+      ...item,
+      status: outcome.status,
+      [stamp]: outcome.at,
+      attempts: Number(item.attempts) + 1,
+    });
+    this.pendingIndex(campaignId).delete(id);
+  }
+
+  async listNotifications(campaignId: string): Promise<Notification[]> {
+    return this.list(campaignId, 'OUTBOX#', Notification);
+  }
+
+  async appendAudit(campaignId: string, event: AuditEvent): Promise<void> {
+    // The adapter adds a random suffix; a sequence keeps same-instant events in the order they came.
+    this.auditSequence++;
+    this.put(campaignId, `AUDIT#${event.at}#${String(this.auditSequence).padStart(8, '0')}`, event);
+  }
+
+  async listAudit(campaignId: string): Promise<AuditEvent[]> {
+    return this.list(campaignId, 'AUDIT#', AuditEvent);
+  }
+}
+
+/** A WorkflowEngine that records what it starts and, like Step Functions, refuses a name it has seen. */
+export class RecordingEngine implements WorkflowEngine {
+  readonly starts: { name: string; input: CampaignStateInput }[] = [];
+  readonly refused: string[] = [];
+
+  async start(executionName: string, input: CampaignStateInput): Promise<boolean> {
+    if (this.starts.some((s) => s.name === executionName)) {
+      this.refused.push(executionName);
+      return false;
+    }
+    this.starts.push({ name: executionName, input: structuredClone(input) });
+    return true;
+  }
+}
+
+/** A Notifier that records what it sends and fails, with an Error, for the ids it is told to. */
+export class RecordingNotifier implements Notifier {
+  readonly sent: Notification[] = [];
+  private readonly failing: Set<string>;
+
+  constructor(failFor: Iterable<string> = []) {
+    this.failing = new Set(failFor);
+  }
+
+  failFor(...ids: string[]): void {
+    for (const id of ids) this.failing.add(id);
+  }
+
+  async send(notification: Notification): Promise<void> {
+    if (this.failing.has(notification.id)) throw new Error(`channel refused ${notification.id}`);
+    this.sent.push(structuredClone(notification));
+  }
+}

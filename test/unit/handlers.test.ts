@@ -1,0 +1,424 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { makeCheckDeadlinesHandler } from '../../functions/check-deadlines/handler.ts';
+import { makeCollectReportsHandler } from '../../functions/collect-reports/handler.ts';
+import { makeContinueHandler } from '../../functions/continue-campaign/handler.ts';
+import { makeLaunchHandler } from '../../functions/launch-campaign/handler.ts';
+import { makeNotifyHandler } from '../../functions/notify/handler.ts';
+import { makePhaseHandler } from '../../functions/phase/handler.ts';
+import { documentClient } from '../../functions/shared/adapters/clients.ts';
+import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
+import { SnsNotifier } from '../../functions/shared/adapters/notifiers.ts';
+import { StepFunctionsEngine } from '../../functions/shared/adapters/sfn-engine.ts';
+import type { CampaignDefinitionInput } from '../../functions/shared/domain/definition.ts';
+import { DefinitionError, ValidationError } from '../../functions/shared/domain/errors.ts';
+import { parseDefinition } from '../../functions/shared/domain/load-definition.ts';
+import type { CampaignRecord, Notification } from '../../functions/shared/domain/records.ts';
+import { instant } from '../../functions/shared/domain/schedule.ts';
+import { CampaignState } from '../../functions/shared/domain/state.ts';
+import { initialState } from '../../functions/shared/use-cases/launch-campaign.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const sfn = mockClient(SFNClient);
+const sns = mockClient(SNSClient);
+
+const TABLE = 'zhili-test';
+const STATE_MACHINE = 'arn:aws-cn:states:cn-north-1:000000000000:stateMachine:zhili-campaign';
+const TOPIC = 'arn:aws-cn:sns:cn-north-1:000000000000:zhili-notifications';
+const CAMPAIGN = 'minimal-2027';
+const LAUNCH_AT = '2027-02-20T09:00:00+08:00';
+
+const fixturePath = join(import.meta.dirname, '../fixtures/minimal.yaml');
+/** The minimal fixture as a launch request carries it: parsed YAML, not yet validated. */
+const definitionInput = (): CampaignDefinitionInput =>
+  parse(readFileSync(fixturePath, 'utf8')) as CampaignDefinitionInput;
+
+const context: Context = {
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: 'zhili-test',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws-cn:lambda:cn-north-1:000000000000:function:zhili-test',
+  memoryLimitInMB: '512',
+  awsRequestId: 'request-1',
+  logGroupName: '/aws/lambda/zhili-test',
+  logStreamName: 'test',
+  getRemainingTimeInMillis: () => 60_000,
+  done: () => {},
+  fail: () => {},
+  succeed: () => {},
+};
+
+const logger = new Logger({ serviceName: 'zhili-test', logLevel: 'SILENT' });
+const store = () =>
+  new DynamoCampaignStore(documentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLE);
+const engine = () => new StepFunctionsEngine(new SFNClient({ region: 'cn-north-1' }), STATE_MACHINE);
+const notifier = () => new SnsNotifier(new SNSClient({ region: 'cn-north-1' }), TOPIC);
+
+/** A valid state, as the launch would start it. */
+const validState = (): CampaignState =>
+  CampaignState.parse(
+    initialState(parseDefinition(definitionInput(), 'fixture'), instant(LAUNCH_AT), {
+      maxGenerationDays: 300,
+      maxGenerationSteps: 1500,
+    }),
+  );
+
+const errorOf = async (act: () => Promise<unknown>): Promise<Error> => {
+  try {
+    await act();
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw error;
+  }
+  throw new Error('expected an error, but nothing was thrown');
+};
+
+beforeEach(() => {
+  ddb.reset();
+  sfn.reset();
+  sns.reset();
+});
+
+describe('makeLaunchHandler with DynamoCampaignStore and StepFunctionsEngine', () => {
+  const launch = () => makeLaunchHandler({ store: store(), engine: engine(), logger });
+  const event = (definition: CampaignDefinitionInput = definitionInput()) => ({
+    definition,
+    actor: 'office-admin',
+    at: LAUNCH_AT,
+  });
+
+  it('writes the units, then the campaign conditionally, then starts <id>-g1', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+    let dynamoCallsAtStart = -1;
+    sfn.on(StartExecutionCommand).callsFake(() => {
+      dynamoCallsAtStart = ddb.calls().length;
+      return { executionArn: `${STATE_MACHINE}:minimal-2027-g1`, startDate: new Date(0) };
+    });
+
+    // Act
+    const result = await launch()(event(), context);
+
+    // Assess
+    expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: true });
+    const batches = ddb.commandCalls(BatchWriteCommand);
+    expect(batches).toHaveLength(1);
+    const unitWrites = batches[0]?.args[0].input.RequestItems?.[TABLE] ?? [];
+    expect(unitWrites.map((w) => w.PutRequest?.Item?.sk)).toEqual([
+      'UNIT#dongfeng-community',
+      'UNIT#dongfeng-grid-1',
+      'UNIT#police-station',
+    ]);
+    const meta = ddb.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.sk === 'META');
+    expect(meta?.args[0].input).toMatchObject({
+      TableName: TABLE,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: { pk: 'C#minimal-2027', sk: 'META', status: 'running', executionName: 'minimal-2027-g1' },
+    });
+    // Units first, the campaign item after them, the execution last.
+    const order = ddb
+      .calls()
+      .map(({ args: [command] }) =>
+        command instanceof BatchWriteCommand
+          ? 'units'
+          : command instanceof PutCommand && command.input.Item?.sk === 'META'
+            ? 'campaign'
+            : 'other',
+      );
+    expect(order.indexOf('units')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('units')).toBeLessThan(order.indexOf('campaign'));
+    // After the start, only the mark that the execution started (so a retried launch knows).
+    const after = ddb.calls().slice(dynamoCallsAtStart);
+    expect(after).toHaveLength(1);
+    const [mark] = after.map((call) => call.args[0]);
+    expect(mark).toBeInstanceOf(UpdateCommand);
+    expect((mark as UpdateCommand).input.ExpressionAttributeNames).toEqual({ '#k0': 'executionStartedAt' });
+    const starts = sfn.commandCalls(StartExecutionCommand);
+    expect(starts).toHaveLength(1);
+    const start = starts[0]?.args[0].input;
+    expect(start).toMatchObject({ stateMachineArn: STATE_MACHINE, name: 'minimal-2027-g1' });
+    // The state machine reads `$.state.next.at`: the execution input keeps the state under `state`.
+    const sent = JSON.parse(start?.input ?? '{}') as Record<string, unknown>;
+    expect(Object.keys(sent)).toEqual(['state']);
+    const state = CampaignState.parse(sent.state);
+    expect(state).toMatchObject({
+      campaignId: CAMPAIGN,
+      generation: 1,
+      phase: 'mobilize',
+      phaseStatus: 'pending',
+      next: { at: '2027-02-21T16:00:00.000Z', action: 'startPhase', moment: 'phaseStart' },
+    });
+  });
+
+  it('returns started false when Step Functions answers ExecutionAlreadyExists', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+    sfn
+      .on(StartExecutionCommand)
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+
+    // Act
+    const result = await launch()(event(), context);
+
+    // Assess
+    expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: false });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
+  it('writes nothing and starts nothing when the campaign is already in the table', async () => {
+    // Prepare
+    const existing: CampaignRecord = {
+      id: CAMPAIGN,
+      title: '东风街道社区安全生产专项整治（测试）',
+      definition: {},
+      status: 'running',
+      generation: 1,
+      executionName: 'minimal-2027-g1',
+      launchedAt: '2027-02-20T01:00:00.000Z',
+      executionStartedAt: '2027-02-20T01:00:01.000Z',
+      round: 0,
+      reRectifyUnits: [],
+      unitCount: 3,
+    };
+    ddb.on(GetCommand).resolves({ Item: { pk: 'C#minimal-2027', sk: 'META', ...existing } });
+
+    // Act
+    const result = await launch()(event(), context);
+
+    // Assess
+    expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: false });
+    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('finishes a launch that stored the campaign but failed before starting its execution', async () => {
+    // Prepare: the campaign item is there, without executionStartedAt
+    ddb.on(GetCommand).resolves({
+      Item: {
+        pk: 'C#minimal-2027',
+        sk: 'META',
+        id: CAMPAIGN,
+        title: 't',
+        definition: {},
+        status: 'running',
+        generation: 1,
+        executionName: 'minimal-2027-g1',
+        launchedAt: '2027-02-20T01:00:00.000Z',
+        round: 0,
+        reRectifyUnits: [],
+        unitCount: 3,
+      },
+    });
+    ddb.on(UpdateCommand).resolves({});
+    sfn
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: `${STATE_MACHINE}:minimal-2027-g1`, startDate: new Date(0) });
+
+    // Act
+    const result = await launch()(event(), context);
+
+    // Assess: no campaign data rewritten, the execution started from the original launch instant
+    expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: true });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}') as {
+      state: { generationStartedAt: string };
+    };
+    expect(input.state.generationStartedAt).toBe('2027-02-20T01:00:00.000Z');
+  });
+
+  it('refuses an invalid definition with a DefinitionError naming the field, calling no AWS API', async () => {
+    // Prepare
+    const definition = definitionInput();
+    definition.phases.rectify = { start: '2027-02-30', end: '2027-03-21' };
+
+    // Act
+    const error = await errorOf(() => launch()(event(definition), context));
+
+    // Assess
+    expect(error).toBeInstanceOf(DefinitionError);
+    expect(error.name).toBe('DefinitionError');
+    expect((error as DefinitionError).issues.map((i) => i.path)).toEqual(['phases.rectify.start']);
+    expect(error.message).toContain('phases.rectify.start');
+    expect(ddb.calls()).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('refuses a launch event without an actor with a ValidationError naming `actor`', async () => {
+    // Prepare
+    const { actor: _actor, ...withoutActor } = event();
+
+    // Act
+    const error = await errorOf(() => launch()(withoutActor, context));
+
+    // Assess
+    expect(error.name).toBe('ValidationError');
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['actor']);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('step handlers given a malformed event', () => {
+  const handlers = [
+    {
+      name: 'check-deadlines',
+      handler: () => makeCheckDeadlinesHandler({ store: store(), logger }),
+      extra: {},
+    },
+    {
+      name: 'collect-reports',
+      handler: () => makeCollectReportsHandler({ store: store(), logger }),
+      extra: {},
+    },
+    {
+      name: 'continue-campaign',
+      handler: () => makeContinueHandler({ store: store(), engine: engine(), logger }),
+      extra: {},
+    },
+    {
+      name: 'notify',
+      handler: () => makeNotifyHandler({ store: store(), notifier: notifier(), logger }),
+      extra: {},
+    },
+    {
+      name: 'phase',
+      handler: () => makePhaseHandler({ store: store(), logger }),
+      extra: { action: 'start' },
+    },
+  ];
+
+  it.each(handlers)('$name throws a ValidationError naming state.next.at', async ({ handler, extra }) => {
+    // Prepare
+    const state = validState();
+    const event = { ...extra, state: { ...state, next: { ...state.next, at: 'next Tuesday' } } };
+
+    // Act
+    const error = await errorOf(() => handler()(event, context));
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.name).toBe('ValidationError');
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['state.next.at']);
+    expect(error.message).toContain('state.next.at');
+    expect(ddb.calls()).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
+  });
+
+  it.each(handlers)(
+    '$name throws a ValidationError naming `state` when it is missing',
+    async ({ handler, extra }) => {
+      // Act
+      const error = await errorOf(() => handler()({ ...extra }, context));
+
+      // Assess
+      expect(error.name).toBe('ValidationError');
+      expect((error as ValidationError).issues.map((i) => i.path)).toContain('state');
+    },
+  );
+});
+
+describe('makeNotifyHandler with SnsNotifier', () => {
+  const notification = (id: string, createdAt: string): Notification => ({
+    id,
+    campaignId: CAMPAIGN,
+    kind: 'reportOverdue',
+    recipient: {
+      key: 'unit:police-station:liaison',
+      role: 'liaison',
+      unitId: 'police-station',
+      person: { name: '孙伟', title: '社区民警', phone: '13800000022' },
+    },
+    subject: '【东风街道】本期进展逾期未报',
+    body: `东风派出所：本期工作进展已超过截止时间仍未报送（${id}）。`,
+    createdAt,
+    status: 'pending',
+    attempts: 0,
+  });
+  const pending = [
+    notification('n-first', '2027-03-08T05:00:00.000Z'),
+    notification('n-second', '2027-03-08T05:00:00.000Z'),
+  ];
+  const asItem = (n: Notification) => ({
+    pk: `C#${CAMPAIGN}`,
+    sk: `OUTBOX#${n.id}`,
+    outboxPk: `OUTBOX#${CAMPAIGN}`,
+    outboxSk: `${n.createdAt}#${n.id}`,
+    ...n,
+  });
+  const event = () => ({ state: { ...validState(), pendingNotifications: 2 } });
+
+  it('publishes one message per pending notification, with the notificationId attribute, and marks each sent', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: pending.map(asItem) });
+    ddb.on(UpdateCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+    const handler = makeNotifyHandler({ store: store(), notifier: notifier(), logger });
+
+    // Act
+    const next = await handler(event(), context);
+
+    // Assess
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      TableName: TABLE,
+      IndexName: 'outbox',
+    });
+    const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(published).toHaveLength(2);
+    expect(published.map((p) => p.MessageAttributes?.notificationId)).toEqual([
+      { DataType: 'String', StringValue: 'n-first' },
+      { DataType: 'String', StringValue: 'n-second' },
+    ]);
+    for (const p of published) {
+      expect(p).toMatchObject({ TopicArn: TOPIC, Subject: 'reportOverdue' });
+      expect(p.MessageAttributes?.campaignId).toEqual({ DataType: 'String', StringValue: CAMPAIGN });
+      expect(JSON.parse(p.Message ?? '{}')).toMatchObject({ subject: '【东风街道】本期进展逾期未报' });
+    }
+    const marks = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(marks.map((m) => [m.Key?.sk, m.ExpressionAttributeValues?.[':status']])).toEqual([
+      ['OUTBOX#n-first', 'sent'],
+      ['OUTBOX#n-second', 'sent'],
+    ]);
+    expect(next.pendingNotifications).toBe(0);
+  });
+
+  it('marks a notification SNS refused as failed and still sends the rest', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: pending.map(asItem) });
+    ddb.on(UpdateCommand).resolves({});
+    sns.on(PublishCommand).rejectsOnce(new Error('SNS throttled')).resolves({ MessageId: 'message-2' });
+    const handler = makeNotifyHandler({ store: store(), notifier: notifier(), logger });
+
+    // Act
+    await handler(event(), context);
+
+    // Assess
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
+    const marks = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(marks.map((m) => [m.Key?.sk, m.ExpressionAttributeValues?.[':status']])).toEqual([
+      ['OUTBOX#n-first', 'failed'],
+      ['OUTBOX#n-second', 'sent'],
+    ]);
+  });
+});
