@@ -7,9 +7,13 @@ import {
   type CampaignDefinitionInput,
   type Person,
   phaseGaps,
-} from '#domain/definition';
-import { DefinitionError } from '#domain/errors';
-import { MAX_DEFINITION_BYTES, parseDefinition, parseDefinitionYaml } from '#domain/load-definition';
+} from '../../functions/shared/domain/definition.ts';
+import { DefinitionError } from '../../functions/shared/domain/errors.ts';
+import {
+  MAX_DEFINITION_BYTES,
+  parseDefinition,
+  parseDefinitionYaml,
+} from '../../functions/shared/domain/load-definition.ts';
 
 const fixture = (...parts: string[]): string => join(import.meta.dirname, '../fixtures', ...parts);
 const example = (name: string): string => join(import.meta.dirname, '../../examples', name);
