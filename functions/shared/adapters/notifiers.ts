@@ -14,6 +14,7 @@ export class FileOutboxNotifier implements Notifier {
       id: n.id,
       kind: n.kind,
       channel: 'local-outbox',
+      status: 'sent',
       to: { name: n.recipient.person.name, role: n.recipient.role, unitId: n.recipient.unitId },
       createdAt: n.createdAt,
       subject: n.subject,
