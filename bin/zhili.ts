@@ -38,14 +38,19 @@ const isoInstant = (value: string): string => {
   return new Date(parsed).toISOString();
 };
 
+const printDefinitionError = (error: DefinitionError, json: boolean): void => {
+  if (json) console.log(JSON.stringify({ ok: false, file: error.source, issues: error.issues }));
+  else {
+    console.error(`✗ ${error.source} is not a valid campaign definition:`);
+    for (const issue of error.issues) console.error(`  - ${issue.path || '(file)'}: ${issue.message}`);
+  }
+};
+
 const fail = (error: unknown, json: boolean): never => {
   if (error instanceof DefinitionError) {
-    if (json) console.log(JSON.stringify({ ok: false, file: error.source, issues: error.issues }));
-    else {
-      console.error(`✗ ${error.source} is not a valid campaign definition:`);
-      for (const issue of error.issues) console.error(`  - ${issue.path || '(file)'}: ${issue.message}`);
+    printDefinitionError(error, json);
+    if (!json)
       console.error('Fix the fields above and run `zhili validate` again; nothing was written or launched.');
-    }
     process.exit(EXIT.badInput);
   }
   console.error(`✗ ${(error as Error).message}`);
@@ -79,12 +84,7 @@ program
       } catch (error) {
         if (!(error instanceof DefinitionError)) fail(error, Boolean(opts.json));
         failed = true;
-        const e = error as DefinitionError;
-        if (opts.json) console.log(JSON.stringify({ ok: false, file: e.source, issues: e.issues }));
-        else {
-          console.error(`✗ ${e.source}:`);
-          for (const issue of e.issues) console.error(`  - ${issue.path || '(file)'}: ${issue.message}`);
-        }
+        printDefinitionError(error as DefinitionError, Boolean(opts.json));
       }
     }
     process.exit(failed ? EXIT.badInput : EXIT.ok);

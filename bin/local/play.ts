@@ -79,7 +79,6 @@ export const playCampaign = async (def: CampaignDefinition, options: PlayOptions
   await mkdir(outDir, { recursive: true });
 
   const steps: PlayResult['steps'] = [];
-  let simulator: CampaignSimulator | undefined;
   const recorder: StepObserver = {
     async after(task, input) {
       steps.push({
@@ -91,23 +90,25 @@ export const playCampaign = async (def: CampaignDefinition, options: PlayOptions
       });
     },
   };
+  // The simulated people and the printer need the runtime's store, so they join once it exists.
+  let observers: StepObserver = {};
   const runtime = await LocalRuntime.start({
     outDir,
     db: options.db,
     tableName: options.tableName,
     observer: {
-      before: async (state) => {
-        await simulator?.before(state);
-        await options.observer?.before?.(state);
-      },
-      after: async (task, input, output) => {
-        if (simulator)
-          await chain(recorder, progressPrinter(def, simulator.store, print)).after?.(task, input, output);
-      },
+      before: async (state) => observers.before?.(state),
+      after: async (task, input, output) => observers.after?.(task, input, output),
     },
   });
   try {
-    simulator = new CampaignSimulator(runtime.store, def, options.plan);
+    const simulator = new CampaignSimulator(runtime.store, def, options.plan);
+    observers = chain(
+      simulator,
+      options.observer ?? {},
+      recorder,
+      progressPrinter(def, runtime.store, print),
+    );
     // The office launches a few days ahead of mobilisation, at 09:00 local time.
     const launchAt = definedWindow(def, 'mobilize').start.minus({ days: 3 }).plus({ hours: 9 });
     print(

@@ -103,7 +103,7 @@ describe('makeLaunchHandler with DynamoCampaignStore and StepFunctionsEngine', (
     at: LAUNCH_AT,
   });
 
-  it('writes the units, then the campaign conditionally, then starts <id>-g1', async () => {
+  it('writes the units and tasks, then the campaign conditionally, then starts <id>-g1', async () => {
     // Prepare
     ddb.on(GetCommand).resolves({});
     ddb.on(BatchWriteCommand).resolves({});
@@ -126,14 +126,21 @@ describe('makeLaunchHandler with DynamoCampaignStore and StepFunctionsEngine', (
       'UNIT#dongfeng-community',
       'UNIT#dongfeng-grid-1',
       'UNIT#police-station',
+      'TASK#shop-fire-check',
+      'TASK#anti-fraud-publicity',
+      'TASK#hazard-ledger',
     ]);
+    // Tasks go onto the sparse deadline index as they are written.
+    const firstTask = unitWrites.find((w) => w.PutRequest?.Item?.sk === 'TASK#shop-fire-check')?.PutRequest
+      ?.Item;
+    expect(firstTask).toMatchObject({ duePk: 'DUE#minimal-2027', status: 'open' });
     const meta = ddb.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.sk === 'META');
     expect(meta?.args[0].input).toMatchObject({
       TableName: TABLE,
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: { pk: 'C#minimal-2027', sk: 'META', status: 'running', executionName: 'minimal-2027-g1' },
     });
-    // Units first, the campaign item after them, the execution last.
+    // Units and tasks first, the campaign item after them, the execution last.
     const order = ddb
       .calls()
       .map(({ args: [command] }) =>

@@ -37,6 +37,19 @@ const parseItem = <S extends z.ZodType>(schema: S, item: Item): z.infer<S> => {
   return schema.parse(rest);
 };
 
+/** A task as stored: on the sparse deadline index only while open with a next check. */
+const taskItem = (campaignId: string, task: TaskRecord): Item => ({
+  pk: keys.campaign(campaignId),
+  sk: keys.task(task.id),
+  ...task,
+  ...(task.nextCheckAt && task.status === 'open'
+    ? { duePk: keys.duePartition(campaignId), dueSk: keys.dueSort(task.nextCheckAt, task.id) }
+    : {}),
+});
+
+/** Conditional puts run this many at a time: enough to keep a 1,000-unit phase notice quick. */
+const CONCURRENT_WRITES = 16;
+
 /** The CampaignStore port on DynamoDB: every read is a GetItem or a Query, never a Scan. */
 export class DynamoCampaignStore implements CampaignStore {
   constructor(
@@ -95,10 +108,14 @@ export class DynamoCampaignStore implements CampaignStore {
     if (await this.getCampaign(def.id)) return false;
     // Units and tasks first and idempotently, the campaign item last and conditionally: a crash in
     // between leaves no campaign, and the retry writes the same items again.
-    await this.batchPut(
-      def.organisation.units.map((unit) => ({ pk: keys.campaign(def.id), sk: keys.unit(unit.id), ...unit })),
-    );
-    for (const task of tasks) await this.putTask(def.id, task);
+    await this.batchPut([
+      ...def.organisation.units.map((unit) => ({
+        pk: keys.campaign(def.id),
+        sk: keys.unit(unit.id),
+        ...unit,
+      })),
+      ...tasks.map((task) => taskItem(def.id, task)),
+    ]);
     try {
       await this.client.send(
         new PutCommand({
@@ -177,11 +194,7 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async putTask(campaignId: string, task: TaskRecord): Promise<void> {
-    const due =
-      task.nextCheckAt && task.status === 'open'
-        ? { duePk: keys.duePartition(campaignId), dueSk: keys.dueSort(task.nextCheckAt, task.id) }
-        : {};
-    await this.put(campaignId, keys.task(task.id), task, due);
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: taskItem(campaignId, task) }));
   }
 
   async listTasks(campaignId: string): Promise<TaskRecord[]> {
@@ -225,7 +238,7 @@ export class DynamoCampaignStore implements CampaignStore {
 
   async enqueueNotifications(notifications: Notification[]): Promise<number> {
     let added = 0;
-    for (const n of notifications) {
+    const enqueue = async (n: Notification): Promise<void> => {
       try {
         await this.client.send(
           new PutCommand({
@@ -244,6 +257,9 @@ export class DynamoCampaignStore implements CampaignStore {
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
+    };
+    for (let i = 0; i < notifications.length; i += CONCURRENT_WRITES) {
+      await Promise.all(notifications.slice(i, i + CONCURRENT_WRITES).map(enqueue));
     }
     return added;
   }

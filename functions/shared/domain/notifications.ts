@@ -34,7 +34,7 @@ export const unitLeaderOf = (unit: Unit): Recipient => ({
   person: unit.leader,
 });
 
-export const officeHead = (def: CampaignDefinition): Recipient => ({
+export const officeHead = (def: { organisation: { office: { head: Person } } }): Recipient => ({
   key: 'office:head',
   role: 'office',
   person: def.organisation.office.head,

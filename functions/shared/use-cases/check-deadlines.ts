@@ -16,8 +16,12 @@ export const checkDeadlines = async (store: CampaignStore, state: CampaignState)
   const ctx = await loadStep(store, state);
   if (ctx.record.status !== 'running') return finish(store, ctx, state);
   const { def, at } = ctx;
-  const units = new Map((await store.listUnits(def.id)).map((u) => [u.id, u]));
   const due = await store.itemsDue(def.id, iso(at));
+  const monthly = state.next.moment === 'monthlyCheck';
+  // Most wakes (heartbeats) find nothing due: then the units are not read at all.
+  const units = new Map(
+    due.length > 0 || monthly ? (await store.listUnits(def.id)).map((u) => [u.id, u]) : [],
+  );
   const drafts: Draft[] = [];
   for (const task of due) {
     const unit = units.get(task.lead);
@@ -57,7 +61,7 @@ export const checkDeadlines = async (store: CampaignStore, state: CampaignState)
       });
     }
   }
-  if (state.next.moment === 'monthlyCheck') {
+  if (monthly) {
     const open = (await store.listTasks(def.id)).filter((t) => t.status === 'open');
     const month = localDate(at, def.timeZone).slice(0, 7);
     drafts.push({

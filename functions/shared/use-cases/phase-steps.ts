@@ -88,13 +88,11 @@ export const closePhase = async (store: CampaignStore, state: CampaignState): Pr
   const expected = outcomes.reduce((n, o) => n + o.expected.length, 0);
   const onTime = outcomes.reduce((n, o) => n + o.onTime.length, 0);
   const summary = { periods: outcomes.length, reportsExpected: expected, reportsOnTime: onTime };
-  const started = (await store.listPhases(def.id)).find(
-    (p) => p.phase === state.phase && p.round === state.round,
-  );
   await store.putPhase(def.id, {
     phase: state.phase,
     round: state.round,
-    startedAt: started?.startedAt ?? state.window?.start ?? iso(at),
+    // StartPhase recorded the window start as the phase's start, so the state already has it.
+    startedAt: state.window?.start ?? iso(at),
     plannedEnd: state.window?.end ?? null,
     closedAt: iso(at),
     summary,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { Person } from '../domain/definition.ts';
-import { toNotification } from '../domain/notifications.ts';
+import { officeHead, toNotification } from '../domain/notifications.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import type { FailureEvent } from '../domain/state.ts';
 
@@ -29,7 +29,7 @@ export const recordFailure = async (store: CampaignStore, event: FailureEvent): 
   await store.enqueueNotifications([
     toNotification(state.campaignId, state.at, {
       kind: 'workflowFailure',
-      recipient: { key: 'office:head', role: 'office', person: organisation.office.head },
+      recipient: officeHead({ organisation }),
       subjectKey: `${state.generation}#${state.next.action}#${state.next.at}`,
       subject: `【${title}】工作流异常`,
       body: `步骤 ${state.next.action}（${state.next.at}）失败：${error.Error}。请管理员处理后重新启动。`,
