@@ -8,12 +8,13 @@ import { makeContinueHandler } from '../../functions/continue-campaign/handler.t
 import { makeLaunchHandler } from '../../functions/launch-campaign/handler.ts';
 import { makeNotifyHandler } from '../../functions/notify/handler.ts';
 import { makePhaseHandler } from '../../functions/phase/handler.ts';
+import { FileBulletinArchive } from '../../functions/shared/adapters/bulletin-archive.ts';
 import { documentClient } from '../../functions/shared/adapters/clients.ts';
 import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
 import { createLogger } from '../../functions/shared/adapters/logger.ts';
 import { FileOutboxNotifier } from '../../functions/shared/adapters/notifiers.ts';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
-import type { Notifier, WorkflowEngine } from '../../functions/shared/domain/ports.ts';
+import type { BulletinArchive, Notifier, WorkflowEngine } from '../../functions/shared/domain/ports.ts';
 import {
   CampaignState,
   type CampaignStateInput,
@@ -109,6 +110,7 @@ export class LocalRuntime implements WorkflowEngine {
     tableName: string,
     readonly synthesized: Synthesized,
     readonly notifier: Notifier,
+    readonly archive: BulletinArchive,
     private readonly observer: StepObserver,
     private readonly pauseAt: string | undefined,
   ) {
@@ -118,7 +120,11 @@ export class LocalRuntime implements WorkflowEngine {
     this.handlers = {
       'launch-campaign': makeLaunchHandler({ store, engine: this, logger: logger('launch-campaign') }),
       phase: makePhaseHandler({ store, logger: logger('phase') }),
-      'collect-reports': makeCollectReportsHandler({ store, logger: logger('collect-reports') }),
+      'collect-reports': makeCollectReportsHandler({
+        store,
+        archive: this.archive,
+        logger: logger('collect-reports'),
+      }),
       'check-deadlines': makeCheckDeadlinesHandler({ store, logger: logger('check-deadlines') }),
       notify: makeNotifyHandler({ store, notifier, logger: logger('notify') }),
       'continue-campaign': makeContinueHandler({ store, engine: this, logger: logger('continue-campaign') }),
@@ -148,7 +154,17 @@ export class LocalRuntime implements WorkflowEngine {
     const tableName = options.tableName ?? LOCAL_TABLE;
     await createTableFromTemplate(db.client, tableName, synthesized.tableProperties);
     const notifier = options.notifier ?? new FileOutboxNotifier(join(options.outDir, 'outbox.jsonl'));
-    return new LocalRuntime(db, tableName, synthesized, notifier, options.observer ?? {}, options.pauseAt);
+    // Bulletins land next to the outbox, in the campaign's own folder under out/.
+    const archive = new FileBulletinArchive(options.outDir);
+    return new LocalRuntime(
+      db,
+      tableName,
+      synthesized,
+      notifier,
+      archive,
+      options.observer ?? {},
+      options.pauseAt,
+    );
   }
 
   /** Launches through the launch Lambda's handler, as the API and CLI do, then runs the executions. */

@@ -1,17 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { CampaignDefinition, Unit } from '../../functions/shared/domain/definition.ts';
+import { cutoffOfPeriod } from '../../functions/shared/domain/periods.ts';
 import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
 import { type Instant, instant, iso } from '../../functions/shared/domain/schedule.ts';
 import type { CampaignState } from '../../functions/shared/domain/state.ts';
-import {
-  closeCampaign,
-  completeTask,
-  recordInspection,
-  submitReport,
-} from '../../functions/shared/use-cases/actors.ts';
-import { cutoffOfPeriod } from '../../functions/shared/use-cases/collect-reports.ts';
+import { closeCampaign, completeTask, recordInspection } from '../../functions/shared/use-cases/actors.ts';
 import { taskDueAt } from '../../functions/shared/use-cases/launch-campaign.ts';
 import { accountableUnits } from '../../functions/shared/use-cases/phase-steps.ts';
+import { submitReport } from '../../functions/shared/use-cases/submit-report.ts';
 import type { StepObserver } from './runtime.ts';
 
 /**

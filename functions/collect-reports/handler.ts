@@ -1,22 +1,23 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { stepHandler } from '../shared/adapters/step-handler.ts';
-import type { CampaignStore } from '../shared/domain/ports.ts';
+import type { BulletinArchive, CampaignStore } from '../shared/domain/ports.ts';
 import { StepEvent } from '../shared/domain/state.ts';
 import { collectReports } from '../shared/use-cases/collect-reports.ts';
 
 export interface CollectReportsDeps {
   store: CampaignStore;
+  archive: BulletinArchive;
   logger: Logger;
 }
 
-/** Report moments: reminders before the cutoff, outcomes at the cutoff, the bulletin. */
-export const makeCollectReportsHandler = ({ store, logger }: CollectReportsDeps) =>
+/** Report moments: reminders before the cutoff, outcomes and escalations at the cutoff, the bulletin. */
+export const makeCollectReportsHandler = ({ store, archive, logger }: CollectReportsDeps) =>
   stepHandler(
     logger,
     StepEvent,
     (e) => e.state.campaignId,
     async ({ state }) => {
-      const next = await collectReports(store, state);
+      const next = await collectReports(store, archive, state);
       logger.info('report moment done', { moment: state.next.moment, period: state.next.period });
       return next;
     },

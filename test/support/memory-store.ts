@@ -1,8 +1,15 @@
 import type * as z from 'zod';
+import { keys } from '../../functions/shared/adapters/table-design.ts';
 import { type CampaignDefinition, Unit } from '../../functions/shared/domain/definition.ts';
-import type { CampaignStore, Notifier, WorkflowEngine } from '../../functions/shared/domain/ports.ts';
+import type {
+  BulletinArchive,
+  CampaignStore,
+  Notifier,
+  WorkflowEngine,
+} from '../../functions/shared/domain/ports.ts';
 import {
   AuditEvent,
+  BulletinRecord,
   CampaignRecord,
   InspectionRecord,
   Notification,
@@ -131,8 +138,38 @@ export class MemoryCampaignStore implements CampaignStore {
     );
   }
 
-  async putReport(record: ReportRecord): Promise<void> {
-    this.put(record.campaignId, `REPORT#${record.period}#${record.unitId}`, record);
+  async saveReportVersion(record: ReportRecord): Promise<boolean> {
+    this.writes++;
+    const items = this.partition(record.campaignId);
+    const current = items.get(keys.report(record.period, record.unitId));
+    const expected = record.version === 1 ? undefined : record.version - 1;
+    if ((current?.version as number | undefined) !== expected) return false;
+    if (items.has(keys.reportVersion(record.period, record.unitId, record.version))) return false;
+    items.set(keys.report(record.period, record.unitId), marshal(record));
+    items.set(keys.reportVersion(record.period, record.unitId, record.version), marshal(record));
+    return true;
+  }
+
+  async getReport(campaignId: string, period: string, unitId: string): Promise<ReportRecord | null> {
+    const item = this.partitions.get(campaignId)?.get(keys.report(period, unitId));
+    return item ? read(ReportRecord, item) : null;
+  }
+
+  async listReportVersions(campaignId: string, period: string, unitId: string): Promise<ReportRecord[]> {
+    return this.list(campaignId, keys.reportVersions(period, unitId), ReportRecord);
+  }
+
+  async putBulletin(record: BulletinRecord): Promise<void> {
+    this.put(record.campaignId, keys.bulletin(record.period), record);
+  }
+
+  async getBulletin(campaignId: string, period: string): Promise<BulletinRecord | null> {
+    const item = this.partitions.get(campaignId)?.get(keys.bulletin(period));
+    return item ? read(BulletinRecord, item) : null;
+  }
+
+  async listBulletins(campaignId: string): Promise<BulletinRecord[]> {
+    return this.list(campaignId, 'BULLETIN#', BulletinRecord);
   }
 
   async listReports(campaignId: string, period?: string): Promise<ReportRecord[]> {
@@ -246,6 +283,22 @@ export class MemoryCampaignStore implements CampaignStore {
 }
 
 /** A WorkflowEngine that records what it starts and, like Step Functions, refuses a name it has seen. */
+/** Documents kept in memory by name; `memory://` addresses stand for S3 or out/. */
+export class MemoryBulletinArchive implements BulletinArchive {
+  readonly documents = new Map<string, { contentType: string; body: string }>();
+
+  async put(document: {
+    campaignId: string;
+    name: string;
+    contentType: string;
+    body: string;
+  }): Promise<string> {
+    const address = `memory://${document.campaignId}/${document.name}`;
+    this.documents.set(address, { contentType: document.contentType, body: document.body });
+    return address;
+  }
+}
+
 export class RecordingEngine implements WorkflowEngine {
   readonly starts: { name: string; input: CampaignStateInput }[] = [];
   readonly refused: string[] = [];

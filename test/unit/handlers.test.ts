@@ -33,6 +33,7 @@ import type { CampaignRecord, Notification } from '../../functions/shared/domain
 import { instant } from '../../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../../functions/shared/domain/state.ts';
 import { initialState } from '../../functions/shared/use-cases/launch-campaign.ts';
+import { MemoryBulletinArchive } from '../support/memory-store.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
@@ -295,7 +296,8 @@ describe('step handlers given a malformed event', () => {
     },
     {
       name: 'collect-reports',
-      handler: () => makeCollectReportsHandler({ store: store(), logger }),
+      handler: () =>
+        makeCollectReportsHandler({ store: store(), archive: new MemoryBulletinArchive(), logger }),
       extra: {},
     },
     {

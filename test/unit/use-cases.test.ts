@@ -12,19 +12,23 @@ import {
   type CampaignStateInput,
   type NextStep,
 } from '../../functions/shared/domain/state.ts';
-import {
-  closeCampaign,
-  completeTask,
-  recordInspection,
-  submitReport,
-} from '../../functions/shared/use-cases/actors.ts';
+import { closeCampaign, completeTask, recordInspection } from '../../functions/shared/use-cases/actors.ts';
 import { checkDeadlines } from '../../functions/shared/use-cases/check-deadlines.ts';
-import { collectReports } from '../../functions/shared/use-cases/collect-reports.ts';
+import { collectReports as collectReportsWith } from '../../functions/shared/use-cases/collect-reports.ts';
 import { continueAsNew } from '../../functions/shared/use-cases/continue-campaign.ts';
 import { launchCampaign } from '../../functions/shared/use-cases/launch-campaign.ts';
 import { notifyPending } from '../../functions/shared/use-cases/notify.ts';
 import { acceptanceGate, closePhase, startPhase } from '../../functions/shared/use-cases/phase-steps.ts';
-import { MemoryCampaignStore, RecordingEngine, RecordingNotifier } from '../support/memory-store.ts';
+import { submitReport } from '../../functions/shared/use-cases/submit-report.ts';
+import {
+  MemoryBulletinArchive,
+  MemoryCampaignStore,
+  RecordingEngine,
+  RecordingNotifier,
+} from '../support/memory-store.ts';
+
+const collectReports = (store: MemoryCampaignStore, state: CampaignState) =>
+  collectReportsWith(store, new MemoryBulletinArchive(), state);
 
 const fixturePath = join(import.meta.dirname, '../fixtures/minimal.yaml');
 const minimal = (): CampaignDefinition => parseDefinitionYaml(readFileSync(fixturePath, 'utf8'), fixturePath);
@@ -610,20 +614,20 @@ describe('submitReport (weekly cutoff Monday 13:00, Asia/Shanghai)', () => {
     {
       name: 'a negative count',
       content: { progress: '已排查', counts: { hazardsFound: -1 } },
-      path: 'counts.hazardsFound',
+      path: 'content.counts.hazardsFound',
       message: /.+/,
     },
     {
       name: 'progress over 10,000 characters',
       content: { progress: '查'.repeat(10_001) },
-      path: 'progress',
+      path: 'content.progress',
       message: /.+/,
     },
     {
       name: 'an unknown field',
-      content: { progress: '已排查', photos: ['a.jpg'] },
-      path: '',
-      message: /photos/,
+      content: { progress: '已排查', attachments: ['a.jpg'] },
+      path: 'content',
+      message: /attachments/,
     },
   ])('refuses $name, naming the field, and stores nothing', async ({ content: bad, path, message }) => {
     // Act
@@ -688,6 +692,8 @@ describe('collectReports', () => {
       expected: ['dongfeng-community', 'dongfeng-grid-1', 'police-station'],
       onTime: ['police-station'],
       missingAtCutoff: ['dongfeng-community', 'dongfeng-grid-1'],
+      // Neither reported the week before either (2027-03-01).
+      escalated: ['dongfeng-community', 'dongfeng-grid-1'],
     });
     const sent = newSince(before, await store.listNotifications(CAMPAIGN));
     expect(unitsOf(sent.filter((n) => n.kind === 'reportOverdue'))).toEqual([

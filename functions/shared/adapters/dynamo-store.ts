@@ -8,6 +8,7 @@ import {
   paginateQuery,
   QueryCommand,
   type QueryCommandInput,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
@@ -15,6 +16,7 @@ import { type CampaignDefinition, Unit } from '../domain/definition.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import {
   AuditEvent,
+  BulletinRecord,
   CampaignRecord,
   InspectionRecord,
   Notification,
@@ -166,8 +168,77 @@ export class DynamoCampaignStore implements CampaignStore {
     return phases.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 
-  async putReport(record: ReportRecord): Promise<void> {
-    await this.put(record.campaignId, keys.report(record.period, record.unitId), record);
+  async saveReportVersion(record: ReportRecord): Promise<boolean> {
+    const pk = keys.campaign(record.campaignId);
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk, sk: keys.report(record.period, record.unitId), ...record },
+                ...(record.version === 1
+                  ? { ConditionExpression: 'attribute_not_exists(pk)' }
+                  : {
+                      ConditionExpression: '#version = :previous',
+                      ExpressionAttributeNames: { '#version': 'version' },
+                      ExpressionAttributeValues: { ':previous': record.version - 1 },
+                    }),
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk, sk: keys.reportVersion(record.period, record.unitId, record.version), ...record },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      // A condition failed, or DynamoDB refused two transactions on the same item at once: either
+      // way another submission moved the report on, and the caller reads it again.
+      if ((error as Error).name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+  }
+
+  async getReport(campaignId: string, period: string, unitId: string): Promise<ReportRecord | null> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.campaign(campaignId), sk: keys.report(period, unitId) },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? parseItem(ReportRecord, out.Item) : null;
+  }
+
+  async listReportVersions(campaignId: string, period: string, unitId: string): Promise<ReportRecord[]> {
+    return (await this.queryPrefix(campaignId, keys.reportVersions(period, unitId))).map((item) =>
+      parseItem(ReportRecord, item),
+    );
+  }
+
+  async putBulletin(record: BulletinRecord): Promise<void> {
+    await this.put(record.campaignId, keys.bulletin(record.period), record);
+  }
+
+  async getBulletin(campaignId: string, period: string): Promise<BulletinRecord | null> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.campaign(campaignId), sk: keys.bulletin(period) },
+      }),
+    );
+    return out.Item ? parseItem(BulletinRecord, out.Item) : null;
+  }
+
+  async listBulletins(campaignId: string): Promise<BulletinRecord[]> {
+    return (await this.queryPrefix(campaignId, 'BULLETIN#')).map((item) => parseItem(BulletinRecord, item));
   }
 
   async listReports(campaignId: string, period?: string): Promise<ReportRecord[]> {

@@ -17,6 +17,11 @@ export const keys = {
   unit: (unitId: string) => `UNIT#${unitId}`,
   phase: (phase: string, round: number) => `PHASE#${phase}#${round}`,
   report: (period: string, unitId: string) => `REPORT#${period}#${unitId}`,
+  /** History of a report: every version, zero-padded so that they sort in order. */
+  reportVersion: (period: string, unitId: string, version: number) =>
+    `REPORTV#${period}#${unitId}#${String(version).padStart(4, '0')}`,
+  reportVersions: (period: string, unitId: string) => `REPORTV#${period}#${unitId}#`,
+  bulletin: (period: string) => `BULLETIN#${period}`,
   period: (period: string) => `PERIOD#${period}`,
   task: (taskId: string) => `TASK#${taskId}`,
   inspection: (round: number, unitId: string) => `INSPECTION#${String(round).padStart(2, '0')}#${unitId}`,

@@ -1,5 +1,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import * as z from 'zod';
+import { LocalDate } from './local-date.ts';
+import { ReportField } from './report-content.ts';
 
 /**
  * The campaign definition: what a written work plan (实施方案) says, as data.
@@ -27,8 +29,7 @@ const Id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2–63 characters of lower-case letters, digits and "-"');
 
-/** A calendar date in the campaign's time zone. zod's ISO check also refuses 2027-02-30. */
-export const LocalDate = z.iso.date({ error: 'must be a real calendar date written YYYY-MM-DD' });
+export { LocalDate };
 
 /** Wall-clock time of day, 24-hour; refuses "25:00" and "13:60". */
 export const TimeOfDay = z
@@ -145,6 +146,8 @@ const ReportingCommon = {
     )
     .max(5)
     .default([24, 2]),
+  /** The campaign's own report fields, added to the base template (progress, problems, counts…). */
+  fields: z.array(ReportField).max(30).default([]),
 };
 
 export const Reporting = z.discriminatedUnion('cadence', [
@@ -197,6 +200,8 @@ export const CampaignDefinitionShape = z.strictObject({
   theme: z.enum(THEMES),
   issuer: z.string().trim().min(1).max(100),
   timeZone: TimeZone.default('Asia/Shanghai'),
+  /** The language of bulletins and notices; plans are written in Chinese, so it is the default. */
+  language: z.enum(['zh-CN', 'en']).default('zh-CN'),
   organisation: Organisation,
   phases: Phases,
   reporting: Reporting,
@@ -301,6 +306,29 @@ export const CampaignDefinition = CampaignDefinitionShape.superRefine((def, ctx)
       });
     }
   }
+  const fieldKeys = new Set<string>();
+  def.reporting.fields.forEach((field, index) => {
+    if (fieldKeys.has(field.key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reporting', 'fields', index, 'key'],
+        message: `duplicate report field "${field.key}"`,
+      });
+    }
+    fieldKeys.add(field.key);
+    if (
+      field.type === 'number' &&
+      field.min !== undefined &&
+      field.max !== undefined &&
+      field.min > field.max
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reporting', 'fields', index, 'max'],
+        message: `max (${field.max}) is below min (${field.min})`,
+      });
+    }
+  });
   if (def.reporting.cadence === 'weekly' && def.reporting.secondStage) {
     const { cutoff, secondStage } = def.reporting;
     if (secondStage.weekday === cutoff.weekday && secondStage.time <= cutoff.time) {

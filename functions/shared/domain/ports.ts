@@ -1,6 +1,7 @@
 import type { CampaignDefinition, Phase, Unit } from './definition.ts';
 import type {
   AuditEvent,
+  BulletinRecord,
   CampaignRecord,
   InspectionRecord,
   Notification,
@@ -41,8 +42,21 @@ export interface CampaignStore {
   putPhase(campaignId: string, record: PhaseRecord): Promise<void>;
   listPhases(campaignId: string): Promise<PhaseRecord[]>;
 
-  putReport(record: ReportRecord): Promise<void>;
+  /**
+   * Writes one version of a unit's report in one transaction: the current item, only if it is still
+   * at `record.version - 1` (absent for version 1), and the version into the history. `false` when
+   * another submission got there first (nothing written): read again and retry.
+   */
+  saveReportVersion(record: ReportRecord): Promise<boolean>;
+  getReport(campaignId: string, period: string, unitId: string): Promise<ReportRecord | null>;
+  /** Current versions only, in unit order within a period. */
   listReports(campaignId: string, period?: string): Promise<ReportRecord[]>;
+  /** Every version of one unit's report for a period, oldest first. */
+  listReportVersions(campaignId: string, period: string, unitId: string): Promise<ReportRecord[]>;
+  putBulletin(record: BulletinRecord): Promise<void>;
+  getBulletin(campaignId: string, period: string): Promise<BulletinRecord | null>;
+  /** Oldest first. */
+  listBulletins(campaignId: string): Promise<BulletinRecord[]>;
   putPeriodOutcome(campaignId: string, outcome: PeriodOutcome): Promise<void>;
   listPeriodOutcomes(campaignId: string): Promise<PeriodOutcome[]>;
 
@@ -72,6 +86,12 @@ export interface CampaignStore {
 
   appendAudit(campaignId: string, event: AuditEvent): Promise<void>;
   listAudit(campaignId: string): Promise<AuditEvent[]>;
+}
+
+/** Where compiled bulletins are kept as documents: S3 on AWS, a folder under out/ locally. */
+export interface BulletinArchive {
+  /** Stores one document and returns where it can be found (an s3:// or file address). */
+  put(document: { campaignId: string; name: string; contentType: string; body: string }): Promise<string>;
 }
 
 export interface Notifier {

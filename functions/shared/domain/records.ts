@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { Person, Phase, Unit } from './definition.ts';
+import { Counts, ReportContent } from './report-content.ts';
 import { IsoInstant } from './state.ts';
 
 /**
@@ -39,30 +40,20 @@ export const PhaseRecord = z.object({
 });
 export type PhaseRecord = z.infer<typeof PhaseRecord>;
 
-export const ReportContent = z.strictObject({
-  progress: z.string().trim().min(1).max(10_000),
-  problems: z.string().max(10_000).default(''),
-  nextSteps: z.string().max(10_000).default(''),
-  counts: z
-    .strictObject({
-      sitesChecked: z.int().min(0).default(0),
-      hazardsFound: z.int().min(0).default(0),
-      hazardsFixed: z.int().min(0).default(0),
-      householdsVisited: z.int().min(0).default(0),
-      publicityEvents: z.int().min(0).default(0),
-    })
-    .default({ sitesChecked: 0, hazardsFound: 0, hazardsFixed: 0, householdsVisited: 0, publicityEvents: 0 }),
-});
-export type ReportContent = z.infer<typeof ReportContent>;
-
 export const ReportRecord = z.object({
   campaignId: z.string(),
   unitId: z.string(),
   period: z.string(),
   cutoff: IsoInstant,
+  /** 1 for the first submission; each resubmission adds one and keeps the earlier versions. */
+  version: z.int().min(1).default(1),
+  /** When this version arrived. */
   submittedAt: IsoInstant,
+  submittedBy: z.string().default(''),
+  /** When the first version arrived: punctuality is the first submission's, a revision does not undo it. */
+  firstSubmittedAt: IsoInstant.optional(),
   onTime: z.boolean(),
-  /** Seconds after the cutoff; 0 when on time. */
+  /** Seconds after the cutoff of the first submission; 0 when on time. */
   lateBySeconds: z.int().min(0),
   content: ReportContent,
 });
@@ -76,6 +67,8 @@ export const PeriodOutcome = z.object({
   expected: z.array(z.string()),
   onTime: z.array(z.string()),
   missingAtCutoff: z.array(z.string()),
+  /** Missing at this cutoff and without any report for the previous period: escalated. */
+  escalated: z.array(z.string()).default([]),
 });
 export type PeriodOutcome = z.infer<typeof PeriodOutcome>;
 
@@ -104,10 +97,45 @@ export const InspectionRecord = z.object({
 });
 export type InspectionRecord = z.infer<typeof InspectionRecord>;
 
+const UnitRef = z.object({ id: z.string(), name: z.string() });
+const LateUnit = UnitRef.extend({ lateBySeconds: z.int().min(0) });
+
+/**
+ * A compiled weekly bulletin (情况通报): the figures, kept on a small item; the per-unit table and
+ * the documents themselves (HTML, Markdown, CSV, SVG) live in the archive (S3, or out/ locally).
+ */
+export const BulletinRecord = z.object({
+  campaignId: z.string(),
+  period: z.string(),
+  /** 第N期: the bulletin's number in the campaign. */
+  number: z.int().min(1),
+  opensAt: IsoInstant,
+  cutoff: IsoInstant,
+  compiledAt: IsoInstant,
+  phase: Phase,
+  round: z.int().min(0),
+  expected: z.int().min(0),
+  onTime: z.array(UnitRef),
+  late: z.array(LateUnit),
+  missing: z.array(UnitRef),
+  /** Units missing this period and the one before: escalated to their leaders and the office. */
+  escalated: z.array(UnitRef).default([]),
+  /** Reports of the previous period that came in after its bulletin (上期补报). */
+  previousLate: z.array(LateUnit).default([]),
+  totals: Counts,
+  /** Totals of the previous bulletin, for the week-over-week trend; absent for the first. */
+  previousTotals: Counts.optional(),
+  items: z.object({ open: z.int().min(0), overdue: z.int().min(0) }),
+  /** Archive locations of the documents, by format. */
+  files: z.record(z.string(), z.string()).default({}),
+});
+export type BulletinRecord = z.infer<typeof BulletinRecord>;
+
 export const NOTIFICATION_KINDS = [
   'phaseStart',
   'reportReminder',
   'reportOverdue',
+  'reportEscalation',
   'weeklyBulletin',
   'taskDueSoon',
   'taskOverdue',
@@ -149,4 +177,4 @@ export const AuditEvent = z.object({
 });
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
-export { Unit };
+export { ReportContent, Unit };

@@ -208,6 +208,7 @@ export const nextMonthlyCheck = (
     submitTo: '',
     phases: ['longTerm'],
     reminderHoursBefore: [],
+    fields: [],
   };
   for (const at of cutoffsFrom(rule, def.timeZone, after.at)) {
     if (later({ at, moment: 'monthlyCheck' }, after)) return at;

@@ -1,59 +1,21 @@
 import { StoredDefinition } from '../domain/definition.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
-import { zodIssues } from '../domain/load-definition.ts';
 import type { CampaignStore } from '../domain/ports.ts';
-import { ReportContent, type ReportRecord } from '../domain/records.ts';
-import { type Instant, iso, previousCutoff } from '../domain/schedule.ts';
+import { type Instant, iso } from '../domain/schedule.ts';
 import { loadCampaign } from './advance.ts';
-import { cutoffOfPeriod } from './collect-reports.ts';
 
 /** What people do between the workflow's wakes: liaisons report, inspectors score, units finish tasks, admins close. */
 
-const runningCampaign = async (store: CampaignStore, campaignId: string) => {
+export const runningCampaign = async (store: CampaignStore, campaignId: string) => {
   const record = await loadCampaign(store, campaignId);
   if (record.status !== 'running') throw new ConflictError(`campaign "${campaignId}" is ${record.status}`);
   return { record, def: StoredDefinition.parse(record.definition) };
 };
 
-const unitOf = async (store: CampaignStore, campaignId: string, unitId: string) => {
+export const unitOf = async (store: CampaignStore, campaignId: string, unitId: string) => {
   const unit = (await store.listUnits(campaignId)).find((u) => u.id === unitId);
   if (!unit) throw new NotFoundError(`unit "${unitId}" is not a unit of campaign "${campaignId}"`);
   return unit;
-};
-
-/**
- * A unit's periodic report. Before the cutoff it is on time; after it, accepted and marked late
- * with how late. A period that has not opened yet is refused.
- */
-export const submitReport = async (
-  store: CampaignStore,
-  input: { campaignId: string; unitId: string; period: string; content: unknown },
-  at: Instant,
-): Promise<ReportRecord> => {
-  const { def } = await runningCampaign(store, input.campaignId);
-  await unitOf(store, input.campaignId, input.unitId);
-  const parsed = ReportContent.safeParse(input.content);
-  if (!parsed.success) throw new ValidationError('report content is invalid', zodIssues(parsed.error));
-  const cutoff = cutoffOfPeriod(def, input.period);
-  const opens = previousCutoff(def.reporting, def.timeZone, cutoff);
-  if (at < opens) {
-    throw new ValidationError(`period ${input.period} opens at ${iso(opens)}; it is not open yet`, [
-      { path: 'period', message: 'period is in the future' },
-    ]);
-  }
-  const lateBySeconds = at < cutoff ? 0 : Math.floor(at.diff(cutoff, 'seconds').seconds);
-  const record: ReportRecord = {
-    campaignId: input.campaignId,
-    unitId: input.unitId,
-    period: input.period,
-    cutoff: iso(cutoff),
-    submittedAt: iso(at),
-    onTime: at < cutoff,
-    lateBySeconds,
-    content: parsed.data,
-  };
-  await store.putReport(record);
-  return record;
 };
 
 export const recordInspection = async (

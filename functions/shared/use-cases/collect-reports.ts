@@ -1,79 +1,45 @@
-import { type CampaignDefinition, LocalDate, type Unit } from '../domain/definition.ts';
+import { LABELS } from '../domain/bulletin/labels.ts';
+import type { CampaignDefinition, Unit } from '../domain/definition.ts';
 import { ValidationError } from '../domain/errors.ts';
-import { type Draft, leadingGroupLeader, liaisonOf, officeHead } from '../domain/notifications.ts';
-import type { CampaignStore } from '../domain/ports.ts';
-import type { PeriodOutcome, ReportRecord } from '../domain/records.ts';
-import { cutoffsFrom, type Instant, iso, localDate, localDateTime } from '../domain/schedule.ts';
+import {
+  type Draft,
+  leadingGroupLeader,
+  liaisonOf,
+  officeHead,
+  personLabel,
+  unitLeaderOf,
+} from '../domain/notifications.ts';
+import { cutoffOfPeriod } from '../domain/periods.ts';
+import type { BulletinArchive, CampaignStore } from '../domain/ports.ts';
+import type { PeriodOutcome } from '../domain/records.ts';
+import { type Instant, iso, localDate } from '../domain/schedule.ts';
 import type { CampaignState } from '../domain/state.ts';
 import { advance, finish, loadStep, queueNotifications } from './advance.ts';
 import { accountableUnits } from './phase-steps.ts';
+import { publishBulletin } from './publish-bulletin.ts';
 
-/** The cutoff instant of a period key (the local date of its cutoff), refusing keys that are not cutoffs. */
-export const cutoffOfPeriod = (def: CampaignDefinition, period: string): Instant => {
-  if (!LocalDate.safeParse(period).success) {
-    throw new ValidationError(`period "${period}" is not a date`, [
-      { path: 'period', message: 'must be the cutoff date of a period, written YYYY-MM-DD' },
-    ]);
-  }
-  const cutoff = localDateTime(period, def.reporting.cutoff.time, def.timeZone);
-  const actual = cutoffsFrom(def.reporting, def.timeZone, cutoff).next().value;
-  if (!actual?.equals(cutoff)) {
-    throw new ValidationError(`period "${period}" is not a reporting cutoff date of this campaign`, [
-      { path: 'period', message: `no ${def.reporting.cadence} cutoff falls on ${period}` },
-    ]);
-  }
-  return cutoff;
-};
-
-const formatLate = (seconds: number): string => {
-  const hours = Math.floor(seconds / 3600);
-  const minutes = Math.floor((seconds % 3600) / 60);
-  return hours > 0 ? `${hours}小时${minutes}分` : `${minutes}分`;
-};
-
-const bulletinBody = (
-  def: CampaignDefinition,
-  period: string,
-  units: Unit[],
-  reports: ReportRecord[],
-): string => {
-  const byUnit = new Map(reports.map((r) => [r.unitId, r]));
-  const onTime = units.filter((u) => byUnit.get(u.id)?.onTime);
-  const late = units.filter((u) => byUnit.has(u.id) && !byUnit.get(u.id)?.onTime);
-  const missing = units.filter((u) => !byUnit.has(u.id));
-  const rate = units.length === 0 ? 0 : Math.round((onTime.length / units.length) * 100);
-  const totals = reports.reduce(
-    (t, r) => ({
-      sitesChecked: t.sitesChecked + r.content.counts.sitesChecked,
-      hazardsFound: t.hazardsFound + r.content.counts.hazardsFound,
-      hazardsFixed: t.hazardsFixed + r.content.counts.hazardsFixed,
-    }),
-    { sitesChecked: 0, hazardsFound: 0, hazardsFixed: 0 },
-  );
-  const lateText = late
-    .map((u) => `${u.name}（迟报${formatLate(byUnit.get(u.id)?.lateBySeconds ?? 0)}）`)
-    .join('、');
-  return [
-    `${def.title} 第${period}期情况通报`,
-    `应报${units.length}个单位，按时上报${onTime.length}个（${rate}%）。`,
-    `迟报：${lateText || '无'}。`,
-    `未报：${missing.map((u) => u.name).join('、') || '无'}。`,
-    `本期检查点位${totals.sitesChecked}处，发现隐患${totals.hazardsFound}处，已整改${totals.hazardsFixed}处。`,
-  ].join('\n');
+const presentTitle = (def: CampaignDefinition, n: number): string => {
+  const labels = LABELS[def.language];
+  return `${labels.title(def.title)}${labels.paren(labels.number(n))}`;
 };
 
 /**
  * One report moment of a period: reminders to units that have not reported, the cutoff (on time
  * vs missing, overdue notices), and the bulletin to the leading group and the office.
  */
-export const collectReports = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
+export const collectReports = async (
+  store: CampaignStore,
+  archive: BulletinArchive,
+  state: CampaignState,
+): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
   if (ctx.record.status !== 'running') return finish(store, ctx, state);
   const { def, at, record } = ctx;
   const { moment, period } = state.next;
   if (!period) throw new ValidationError(`report moment "${moment}" at ${state.next.at} carries no period`);
   const cutoff = cutoffOfPeriod(def, period);
-  const units = accountableUnits(await store.listUnits(def.id), state.round, record.reRectifyUnits);
+  const allUnits = await store.listUnits(def.id);
+  const units = accountableUnits(allUnits, state.round, record.reRectifyUnits).filter((u) => u.reports);
   const reports = await store.listReports(def.id, period);
   const reported = new Set(reports.map((r) => r.unitId));
   const notReported = units.filter((u) => !reported.has(u.id));
@@ -91,6 +57,7 @@ export const collectReports = async (store: CampaignStore, state: CampaignState)
       body: `${u.name}：本期（${period}）工作进展尚未报送，请于${deadline}前报送${submitTo}。`,
     }));
   } else if (moment === 'cutoff') {
+    const escalated = await missingTwiceInARow(store, def.id, cutoff, notReported);
     const outcome: PeriodOutcome = {
       period,
       cutoff: iso(cutoff),
@@ -99,25 +66,90 @@ export const collectReports = async (store: CampaignStore, state: CampaignState)
       expected: units.map((u) => u.id),
       onTime: units.filter((u) => reports.some((r) => r.unitId === u.id && r.onTime)).map((u) => u.id),
       missingAtCutoff: notReported.map((u) => u.id),
+      escalated: escalated.map((u) => u.id),
     };
     await store.putPeriodOutcome(def.id, outcome);
-    drafts = notReported.map((u) => ({
-      kind: 'reportOverdue',
-      recipient: liaisonOf(u),
-      subjectKey: period,
-      subject: `【${def.title}】本期进展逾期未报`,
-      body: `${u.name}：本期（${period}）工作进展已超过${deadline}截止时间仍未报送，请立即补报${submitTo}。`,
-    }));
+    drafts = [
+      ...notReported.map(
+        (u): Draft => ({
+          kind: 'reportOverdue',
+          recipient: liaisonOf(u),
+          subjectKey: period,
+          subject: `【${def.title}】本期进展逾期未报`,
+          body: `${u.name}：本期（${period}）工作进展已超过${deadline}截止时间仍未报送，请立即补报${submitTo}。`,
+        }),
+      ),
+      ...escalationDrafts(def, period, escalated),
+    ];
   }
   const hasSecondStage = def.reporting.cadence === 'weekly' && def.reporting.secondStage !== undefined;
   if (moment === 'bulletin' || (moment === 'cutoff' && !hasSecondStage)) {
-    const body = bulletinBody(def, period, units, reports);
-    const subject = `【${def.title}】第${period}期情况通报`;
+    const bulletin = await publishBulletin(store, archive, {
+      def,
+      period,
+      at,
+      phase: state.phase,
+      round: state.round,
+      units: allUnits,
+      accountable: units,
+    });
+    const subject = `【${def.title}】${presentTitle(def, bulletin.record.number)}`;
     drafts.push(
-      { kind: 'weeklyBulletin', recipient: leadingGroupLeader(def), subjectKey: period, subject, body },
-      { kind: 'weeklyBulletin', recipient: officeHead(def), subjectKey: period, subject, body },
+      ...[leadingGroupLeader(def), officeHead(def)].map(
+        (recipient): Draft => ({
+          kind: 'weeklyBulletin',
+          recipient,
+          subjectKey: period,
+          subject,
+          body: bulletin.markdown,
+        }),
+      ),
     );
   }
   const pending = await queueNotifications(store, ctx, drafts);
   return advance(store, ctx, state, moment, { pendingNotifications: state.pendingNotifications + pending });
+};
+
+/**
+ * Units missing at this cutoff that were due the period before and never reported it, not even
+ * late: a second silent period in a row goes over the liaison's head.
+ */
+const missingTwiceInARow = async (
+  store: CampaignStore,
+  campaignId: string,
+  cutoff: Instant,
+  notReported: Unit[],
+): Promise<Unit[]> => {
+  if (notReported.length === 0) return [];
+  const previous = (await store.listPeriodOutcomes(campaignId))
+    .filter((o) => o.cutoff < iso(cutoff))
+    .sort((a, b) => a.cutoff.localeCompare(b.cutoff))
+    .at(-1);
+  if (!previous) return [];
+  const reportedBefore = new Set((await store.listReports(campaignId, previous.period)).map((r) => r.unitId));
+  const expectedBefore = new Set(previous.expected);
+  return notReported.filter((u) => expectedBefore.has(u.id) && !reportedBefore.has(u.id));
+};
+
+const escalationDrafts = (def: CampaignDefinition, period: string, units: Unit[]): Draft[] => {
+  if (units.length === 0) return [];
+  const names = units.map((u) => u.name).join('、');
+  return [
+    ...units.map(
+      (u): Draft => ({
+        kind: 'reportEscalation',
+        recipient: unitLeaderOf(u),
+        subjectKey: period,
+        subject: `【${def.title}】${u.name}连续两期未报送工作进展`,
+        body: `${personLabel(u.leader)}：${u.name}上期和本期（${period}）均未向${def.reporting.submitTo}报送工作进展，请督促联络员${u.liaison.name}立即补报。`,
+      }),
+    ),
+    {
+      kind: 'reportEscalation',
+      recipient: officeHead(def),
+      subjectKey: period,
+      subject: `【${def.title}】${units.length}个单位连续两期未报送`,
+      body: `截至本期（${period}）截止时间，以下单位连续两期未报送工作进展：${names}。已通知各单位主要负责人。`,
+    },
+  ];
 };

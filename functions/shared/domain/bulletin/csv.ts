@@ -1,0 +1,44 @@
+import { stringify } from 'csv-stringify/sync';
+import type { ReportField } from '../report-content.ts';
+import { COUNT_KEYS } from '../report-content.ts';
+import type { BulletinRow } from './compile.ts';
+import type { BulletinView } from './present.ts';
+
+/**
+ * The per-unit table as CSV. It starts with a byte-order mark because Excel, which is where the
+ * office opens it, reads UTF-8 Chinese as mojibake without one.
+ */
+/** Text a spreadsheet would run as a formula (CSV injection) is kept as text. */
+const cell = (value: string | number): string | number =>
+  typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+
+export const bulletinCsv = (
+  view: BulletinView,
+  rows: BulletinRow[],
+  fields: readonly ReportField[],
+): string => {
+  const { labels } = view;
+  const header = [
+    'unitId',
+    labels.table.unit,
+    labels.table.status,
+    labels.table.submittedAt,
+    labels.table.lateBy,
+    labels.table.version,
+    ...COUNT_KEYS.map((k) => labels.counts[k]),
+    ...fields.map((f) => f.label),
+  ];
+  const records = rows.map((r) =>
+    [
+      r.unitId,
+      r.name,
+      labels.status[r.status],
+      r.submittedAt ? view.localTime(r.submittedAt) : '',
+      r.status === 'late' ? view.duration(r.lateBySeconds) : '',
+      r.version || '',
+      ...COUNT_KEYS.map((k) => (r.status === 'missing' ? '' : r.counts[k])),
+      ...fields.map((f) => r.extra[f.key] ?? ''),
+    ].map(cell),
+  );
+  return `\uFEFF${stringify([header, ...records], { record_delimiter: 'windows' })}`;
+};

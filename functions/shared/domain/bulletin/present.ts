@@ -1,0 +1,89 @@
+import type { CampaignDefinition } from '../definition.ts';
+import type { BulletinRecord } from '../records.ts';
+import { COUNT_KEYS } from '../report-content.ts';
+import { instant } from '../schedule.ts';
+import { onTimeRate } from './compile.ts';
+import { type BulletinLabels, formatDuration, LABELS } from './labels.ts';
+
+/**
+ * A bulletin's words, once for every format: the HTML, the Markdown and the CSV differ in layout
+ * only, never in what they say.
+ */
+export interface BulletinView {
+  labels: BulletinLabels;
+  title: string;
+  number: string;
+  period: string;
+  issuer: string;
+  issuedOn: string;
+  overview: string;
+  late: string[];
+  missing: string[];
+  escalated: string[];
+  escalatedNote: string;
+  previousLate: string[];
+  trend: { measure: string; current: number; previous: number | null; change: string }[];
+  items: string;
+  requirement: string;
+  localTime: (isoInstant: string) => string;
+  duration: (seconds: number) => string;
+}
+
+const change = (current: number, previous: number | undefined): string => {
+  if (previous === undefined) return '—';
+  const delta = current - previous;
+  if (delta === 0) return '0';
+  const arrow = delta > 0 ? '↑' : '↓';
+  const pct = previous === 0 ? '' : ` (${delta > 0 ? '+' : ''}${Math.round((delta / previous) * 100)}%)`;
+  return `${arrow}${Math.abs(delta)}${pct}`;
+};
+
+export const presentBulletin = (
+  def: CampaignDefinition,
+  record: BulletinRecord,
+  nextCutoff: string | null,
+): BulletinView => {
+  const labels = LABELS[def.language];
+  const locale = def.language === 'en' ? 'en-GB' : 'zh-CN';
+  const format = def.language === 'en' ? 'd MMM yyyy HH:mm' : 'yyyy年M月d日 HH:mm';
+  const localTime = (at: string) => instant(at).setZone(def.timeZone).setLocale(locale).toFormat(format);
+  const localDay = (at: string) =>
+    instant(at)
+      .setZone(def.timeZone)
+      .setLocale(locale)
+      .toFormat(def.language === 'en' ? 'd MMMM yyyy' : 'yyyy年M月d日');
+  const duration = (seconds: number) => formatDuration(labels, seconds);
+  return {
+    labels,
+    title: labels.title(def.title),
+    number: labels.number(record.number),
+    period: labels.period(localTime(record.opensAt), localTime(record.cutoff)),
+    issuer: def.organisation.office.name,
+    issuedOn: localDay(record.compiledAt),
+    overview: labels.overview({
+      expected: record.expected,
+      onTime: record.onTime.length,
+      late: record.late.length,
+      missing: record.missing.length,
+      rate: onTimeRate(record),
+    }),
+    late: record.late.map((u) => labels.lateUnit(u.name, duration(u.lateBySeconds))),
+    missing: record.missing.map((u) => u.name),
+    escalated: record.escalated.map((u) => u.name),
+    escalatedNote: labels.escalatedNote(def.organisation.office.name),
+    previousLate: record.previousLate.map((u) => labels.lateUnit(u.name, duration(u.lateBySeconds))),
+    trend: COUNT_KEYS.map((key) => ({
+      measure: labels.counts[key],
+      current: record.totals[key],
+      previous: record.previousTotals?.[key] ?? null,
+      change: change(record.totals[key], record.previousTotals?.[key]),
+    })),
+    items: labels.items(record.items.open, record.items.overdue),
+    requirement: labels.requirement({
+      submitTo: def.reporting.submitTo,
+      nextCutoff: nextCutoff ? localTime(nextCutoff) : null,
+    }),
+    localTime,
+    duration,
+  };
+};
