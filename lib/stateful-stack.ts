@@ -1,14 +1,18 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TABLE } from '../functions/shared/adapters/table-design.ts';
 
 /**
- * What must outlive every deployment: the campaign table. RETAIN and deletion protection, apart
- * from the stateless stack so that replacing functions or the state machine can never touch it.
+ * What must outlive every deployment: the campaign table and the bulletins sent to leaders. RETAIN
+ * and deletion protection, apart from the stateless stack so that replacing functions or the state
+ * machine can never touch them.
  */
 export class StatefulStack extends Stack {
   readonly table: TableV2;
+  /** The weekly bulletins as documents (HTML, Markdown, CSV, SVG) under <campaignId>/bulletins/. */
+  readonly bulletins: Bucket;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -35,6 +39,25 @@ export class StatefulStack extends Stack {
           projectionType: ProjectionType.ALL,
         },
       ],
+    });
+
+    const common = {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    };
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      ...common,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+    });
+    this.bulletins = new Bucket(this, 'Bulletins', {
+      ...common,
+      // An office may be asked what a bulletin said on the day it was sent: keep every version.
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'bulletins/',
     });
   }
 }

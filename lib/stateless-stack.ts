@@ -1,5 +1,6 @@
 import { ArnFormat, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -9,6 +10,7 @@ import { ProjectFunction } from './project-function.ts';
 
 export interface StatelessStackProps extends StackProps {
   table: ITableV2;
+  bulletins: IBucket;
 }
 
 export const STATE_MACHINE_NAME = 'zhili-campaign';
@@ -20,7 +22,7 @@ export class StatelessStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
-    const { table } = props;
+    const { table, bulletins } = props;
 
     // Named ARN rather than a reference: the functions that start executions would otherwise
     // depend on the state machine that invokes them.
@@ -49,7 +51,12 @@ export class StatelessStack extends Stack {
     const collectReports = new ProjectFunction(this, 'CollectReports', {
       folder: 'collect-reports',
       description: 'Report reminders, cutoff outcomes and the weekly bulletin',
+      environment: { BULLETIN_BUCKET: bulletins.bucketName },
     }).useTable(table, 'readWrite');
+    // Writes bulletin documents and nothing else: no read, delete or ACL actions.
+    collectReports.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [bulletins.arnForObjects('*/bulletins/*')] }),
+    );
     const checkDeadlines = new ProjectFunction(this, 'CheckDeadlines', {
       folder: 'check-deadlines',
       description: 'Due-soon and overdue items from the sparse deadline index; long-term monthly checks',

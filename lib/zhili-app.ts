@@ -8,11 +8,12 @@ export const buildApp = (props: AppProps = {}) => {
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
   const stateful = new StatefulStack(app, 'ZhiliStateful', {
     env,
-    description: 'zhili: campaign table (retained)',
+    description: 'zhili: campaign table and bulletin documents (retained)',
   });
   const stateless = new StatelessStack(app, 'ZhiliStateless', {
     env,
     table: stateful.table,
+    bulletins: stateful.bulletins,
     description: 'zhili: functions, campaign state machine, notifications',
   });
   return { app, stateful, stateless };

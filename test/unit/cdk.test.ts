@@ -245,9 +245,36 @@ describe('StatefulStack', () => {
     stateless = Template.fromStack(app.stateless);
   }, SYNTH_TIMEOUT);
 
-  it('holds exactly one resource: the campaign table', () => {
+  it('holds the campaign table, the bulletins bucket and its access-log bucket, and nothing else', () => {
     stateful.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
-    expect(Object.keys(resourcesOf(stateful))).toHaveLength(1);
+    stateful.resourceCountIs('AWS::S3::Bucket', 2);
+    const types = Object.values(resourcesOf(stateful)).map((r) => (r as { Type: string }).Type);
+    expect(new Set(types)).toEqual(
+      new Set(['AWS::DynamoDB::GlobalTable', 'AWS::S3::Bucket', 'AWS::S3::BucketPolicy']),
+    );
+  });
+
+  it('keeps bulletins private, encrypted, versioned, logged and retained', () => {
+    const buckets = stateful.findResources('AWS::S3::Bucket', {
+      Properties: { VersioningConfiguration: { Status: 'Enabled' } },
+    });
+    const [id, bucket] = Object.entries(buckets)[0] ?? [];
+    expect(id).toMatch(/^Bulletins/);
+    expect(bucket).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        LoggingConfiguration: { LogFilePrefix: 'bulletins/' },
+      },
+    });
   });
 
   it('bills the table on demand', () => {
@@ -594,6 +621,31 @@ describe('StatelessStack', () => {
         actionsOf(statement).some((a) => a.startsWith('sns:')),
       );
       expect(publishingPolicies).toHaveLength(1);
+    });
+
+    it('lets only collect-reports write to S3: PutObject of bulletin documents, nothing else', () => {
+      for (const folder of FUNCTION_FOLDERS) {
+        const s3 = statementsOfRole(template, fn(folder).roleLogicalId).filter((s) =>
+          actionsOf(s).some((a) => a.startsWith('s3:')),
+        );
+        if (folder === 'collect-reports') {
+          expect(s3).toEqual([
+            {
+              Effect: 'Allow',
+              Action: 's3:PutObject',
+              Resource: {
+                'Fn::Join': [
+                  '',
+                  [{ 'Fn::ImportValue': expect.stringMatching(/Bulletins.*Arn/) }, '/*/bulletins/*'],
+                ],
+              },
+            },
+          ]);
+          expect(fn(folder).environment.BULLETIN_BUCKET).toEqual({
+            'Fn::ImportValue': expect.stringMatching(/Bulletins/),
+          });
+        } else expect(s3, folder).toEqual([]);
+      }
     });
 
     it('lets only notify use the topic key, and only that key', () => {
