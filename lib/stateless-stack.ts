@@ -1,8 +1,8 @@
 import { ArnFormat, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { CampaignWorkflow } from './campaign-workflow.ts';
@@ -55,7 +55,10 @@ export class StatelessStack extends Stack {
     }).useTable(table, 'readWrite');
     // Writes bulletin documents and nothing else: no read, delete or ACL actions.
     collectReports.fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:PutObject'], resources: [bulletins.arnForObjects('*/bulletins/*')] }),
+      new PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [bulletins.arnForObjects('*/bulletins/*')],
+      }),
     );
     const checkDeadlines = new ProjectFunction(this, 'CheckDeadlines', {
       folder: 'check-deadlines',
