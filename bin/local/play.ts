@@ -1,7 +1,9 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
+import { escapeXml } from '../../functions/shared/domain/bulletin/chart.ts';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
 import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
+import type { BulletinRecord } from '../../functions/shared/domain/records.ts';
 import { definedWindow, instant, iso } from '../../functions/shared/domain/schedule.ts';
 import type { CampaignState, CampaignStateInput } from '../../functions/shared/domain/state.ts';
 import type { DynamoDbLocal } from './dynamodb-local.ts';
@@ -56,12 +58,41 @@ const progressPrinter = (
       print(
         `${when}    report cutoff ${input.next.period}: ${outcome?.onTime.length ?? 0}/${outcome?.expected.length ?? 0} on time${missing ? `, ${missing} not in yet` : ''}`,
       );
-    } else if (task === 'CheckDeadlines' && input.next.moment === 'monthlyCheck')
-      print(`${when}    monthly check`);
+    }
+    if (task === 'CollectReports' && input.next.period && input.next.moment !== 'reminder') {
+      const bulletin = await store.getBulletin(def.id, input.next.period);
+      if (bulletin?.compiledAt === input.next.at) {
+        print(
+          `${when}    bulletin no. ${bulletin.number} (${bulletin.period}): ${bulletin.onTime.length}/${bulletin.expected} on time, ${bulletin.late.length} late, ${bulletin.missing.length} missing → ${relative(process.cwd(), bulletin.files.html ?? '')}`,
+        );
+      }
+    }
+    if (task === 'CheckDeadlines' && input.next.moment === 'monthlyCheck') print(`${when}    monthly check`);
     else if (task === 'ContinueAsNew') print(`${when}  ↻ continues as generation ${input.generation + 1}`);
     else if (output.next.action === 'done') print(`${when}  ✓ campaign ended (${task})`);
   },
 });
+
+/** One page linking every bulletin of the run, newest first, for opening in a browser. */
+const bulletinIndexHtml = (def: CampaignDefinition, bulletins: BulletinRecord[]): string => {
+  const rows = [...bulletins]
+    .reverse()
+    .map((b) => {
+      const link = (format: string, label: string) =>
+        b.files[format] ? `<a href="${escapeXml(basename(b.files[format]))}">${label}</a>` : '';
+      return `<tr><td>${b.number}</td><td>${escapeXml(b.period)}</td><td>${b.onTime.length}/${b.expected}</td><td>${b.late.length}</td><td>${b.missing.length}</td><td>${link('html', 'HTML')} ${link('markdown', 'Markdown')} ${link('csv', 'CSV')} ${link('svg', 'SVG')}</td></tr>`;
+    })
+    .join('\n');
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeXml(def.title)} · 情况通报</title></head>
+<body style="font-family:'Noto Sans CJK SC',sans-serif;max-width:820px;margin:24px auto">
+<h1 style="font-size:22px">${escapeXml(def.title)} · 情况通报</h1>
+<table style="border-collapse:collapse" border="1" cellpadding="6">
+<thead><tr><th>期数</th><th>周期</th><th>按时</th><th>迟报</th><th>未报</th><th>文件</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table></body></html>
+`;
+};
 
 const chain = (...observers: StepObserver[]): StepObserver => ({
   async before(state) {
@@ -122,13 +153,18 @@ export const playCampaign = async (def: CampaignDefinition, options: PlayOptions
 
     const summary = await summarize(runtime.store, def, runtime.executions);
     const definitionJson = JSON.stringify(runtime.synthesized.definition, null, 2);
-    const written = {
+    const written: Record<string, string> = {
       'summary.json': JSON.stringify(summary, null, 2),
       'state-machine.asl.json': definitionJson,
       'simulation.json': JSON.stringify(simulator.log, null, 2),
       'audit.json': JSON.stringify(await runtime.store.listAudit(def.id), null, 2),
     };
+    const bulletins = await runtime.store.listBulletins(def.id);
     const files = [join(outDir, 'outbox.jsonl')];
+    if (bulletins.length > 0) {
+      written['bulletins/index.html'] = bulletinIndexHtml(def, bulletins);
+      await mkdir(join(outDir, 'bulletins'), { recursive: true });
+    }
     for (const [name, content] of Object.entries(written)) {
       await writeFile(join(outDir, name), content, 'utf8');
       files.push(join(outDir, name));

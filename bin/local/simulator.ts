@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CampaignDefinition, Unit } from '../../functions/shared/domain/definition.ts';
 import { cutoffOfPeriod } from '../../functions/shared/domain/periods.ts';
 import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
+import type { ReportField } from '../../functions/shared/domain/report-content.ts';
 import { type Instant, instant, iso } from '../../functions/shared/domain/schedule.ts';
 import type { CampaignState } from '../../functions/shared/domain/state.ts';
 import { closeCampaign, completeTask, recordInspection } from '../../functions/shared/use-cases/actors.ts';
@@ -12,7 +13,7 @@ import type { StepObserver } from './runtime.ts';
 
 /**
  * Simulated people acting on the virtual clock between the workflow's wakes: liaisons report
- * (most on time, some late, one unit never), inspectors score units (one fails the first
+ * (most on time, some late, one unit never, some correcting a report once), inspectors score units (one fails the first
  * acceptance and passes after re-rectification), units finish tasks (all but one), and the
  * office closes the campaign after a couple of long-term monthly checks. Deterministic: the
  * same definition plays out the same way every run.
@@ -51,6 +52,29 @@ export const defaultPlan = (def: CampaignDefinition): SimulationPlan => {
     monthlyChecksBeforeClose: 2,
   };
 };
+
+/** A plausible value for one of a campaign's own report fields, stable per unit and period. */
+const sampleValue = (field: ReportField, r: number): string | number => {
+  switch (field.type) {
+    case 'number': {
+      const low = field.min ?? 0;
+      // Small, everyday numbers near the bottom of the allowed range.
+      const span = Math.min((field.max ?? low + 20) - low + 1, 21);
+      const value = low + ((r * 7) % Math.max(1, span));
+      return field.integer ? Math.round(value) : value;
+    }
+    case 'choice':
+      return field.options[r % field.options.length] as string;
+    case 'date':
+      return '2027-06-30';
+    case 'text':
+      return '正常'.slice(0, field.maxLength);
+  }
+};
+
+/** Required fields always, optional ones three times in four. */
+const extraFields = (fields: readonly ReportField[], r: number): Record<string, string | number> =>
+  Object.fromEntries(fields.filter((f) => f.required || r % 4 !== 0).map((f) => [f.key, sampleValue(f, r)]));
 
 export class CampaignSimulator implements StepObserver {
   private readonly planned: Planned[] = [];
@@ -93,7 +117,7 @@ export class CampaignSimulator implements StepObserver {
   private async planReports(state: CampaignState, period: string, now: Instant): Promise<void> {
     const cutoff = cutoffOfPeriod(this.def, period);
     for (const unit of await this.units(state.round)) {
-      if (unit.id === this.plan.silentUnit) continue;
+      if (unit.id === this.plan.silentUnit || !unit.reports) continue;
       const r = roll(unit.id, period);
       // ~12% late by 1–20 h, ~8% in the last two hours after the final reminder, the rest on time.
       const at =
@@ -103,30 +127,34 @@ export class CampaignSimulator implements StepObserver {
             ? cutoff.minus({ minutes: 30 + r })
             : cutoff.minus({ hours: 3 + (r % 18) });
       const when = at > now ? at : now.plus({ minutes: 1 });
-      const found = 2 + (r % 9);
-      this.schedule(when, `${unit.id} reports ${period}`, async () => {
-        await submitReport(
-          this.store,
-          {
-            campaignId: this.def.id,
-            unitId: unit.id,
-            period,
-            content: {
-              progress: `${unit.name}本周开展排查整治，完成入户走访和宣传。`,
-              problems: r % 3 === 0 ? '部分商户整改进度偏慢。' : '',
-              nextSteps: '继续排查，督促整改到位。',
-              counts: {
-                sitesChecked: 10 + (r % 30),
-                hazardsFound: found,
-                hazardsFixed: found - (r % 3 === 0 ? 1 : 0),
-                householdsVisited: 20 + r,
-                publicityEvents: r % 4,
-              },
-            },
-          },
-          when,
-        );
+      // Hazards found fall and fixes catch up as the campaign goes on, as the plans hope.
+      const week = this.periods.size;
+      const found = Math.max(1, 2 + (r % 9) - Math.floor(week / 3));
+      const content = (revised: boolean) => ({
+        progress: `${unit.name}本周开展排查整治，完成入户走访和宣传。${revised ? '（更正：补充走访数据）' : ''}`,
+        problems: r % 3 === 0 ? '部分商户整改进度偏慢。' : '',
+        nextSteps: '继续排查，督促整改到位。',
+        counts: {
+          sitesChecked: 10 + (r % 30),
+          hazardsFound: found,
+          hazardsFixed: found - (r % 3 === 0 ? 1 : 0),
+          householdsVisited: 20 + r + (revised ? 5 : 0),
+          publicityEvents: r % 4,
+        },
+        extra: extraFields(this.def.reporting.fields, r),
       });
+      const submit = (at: Instant, revised: boolean) => () =>
+        submitReport(
+          this.store,
+          { campaignId: this.def.id, unitId: unit.id, period, content: content(revised) },
+          at,
+        ).then(() => undefined);
+      this.schedule(when, `${unit.id} reports ${period}`, submit(when, false));
+      // About one report in six is corrected an hour later: a second version, the first kept.
+      if (r % 6 === 1) {
+        const again = when.plus({ hours: 1 });
+        this.schedule(again, `${unit.id} corrects its ${period} report`, submit(again, true));
+      }
     }
   }
 

@@ -1,10 +1,11 @@
+import { relative } from 'node:path';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
 import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
 import { instant } from '../../functions/shared/domain/schedule.ts';
 import { phaseName } from '../../functions/shared/use-cases/phase-steps.ts';
 import type { ExecutionRecord } from './runtime.ts';
 
-/** What the local run ends with: phases, report outcomes per period, notifications, tasks, executions. */
+/** What the local run ends with: phases, report outcomes per period, bulletins, notifications, tasks, executions. */
 
 export interface CampaignSummary {
   campaign: { id: string; title: string; status: string; timeZone: string };
@@ -18,6 +19,20 @@ export interface CampaignSummary {
     late: { unit: string; lateBy: string }[];
     missing: string[];
   }[];
+  bulletins: {
+    number: number;
+    period: string;
+    onTime: number;
+    expected: number;
+    late: number;
+    missing: number;
+    escalated: string[];
+    hazardsFound: number;
+    hazardsFixed: number;
+    files: Record<string, string>;
+  }[];
+  /** Every version counted: a corrected report counts twice. */
+  reportVersions: number;
   notifications: { total: number; byKind: Record<string, number>; byStatus: Record<string, number> };
   tasks: { total: number; done: number; open: string[] };
   gates: { round: number; failing: string[]; reRectify: boolean }[];
@@ -48,6 +63,7 @@ export const summarize = async (
   const notifications = await store.listNotifications(def.id);
   const tasks = await store.listTasks(def.id);
   const audit = await store.listAudit(def.id);
+  const bulletins = await store.listBulletins(def.id);
 
   const count = (values: string[]) =>
     values.reduce<Record<string, number>>((acc, v) => {
@@ -83,6 +99,19 @@ export const summarize = async (
         missing: o.expected.filter((u) => !reported.has(u)).map(unitName),
       };
     }),
+    bulletins: bulletins.map((b) => ({
+      number: b.number,
+      period: b.period,
+      onTime: b.onTime.length,
+      expected: b.expected,
+      late: b.late.length,
+      missing: b.missing.length,
+      escalated: b.escalated.map((u) => u.name),
+      hazardsFound: b.totals.hazardsFound,
+      hazardsFixed: b.totals.hazardsFixed,
+      files: b.files,
+    })),
+    reportVersions: reports.reduce((n, r) => n + r.version, 0),
     notifications: {
       total: notifications.length,
       byKind: count(notifications.map((n) => n.kind)),
@@ -133,6 +162,17 @@ export const summaryMarkdown = (s: CampaignSummary, files: string[]): string => 
         `| ${p.period} | ${p.phase}${p.round ? ` r${p.round}` : ''} | ${p.onTime.length}/${p.expected} | ${
           p.late.map((l) => `${l.unit} (${l.lateBy})`).join('、') || '—'
         } | ${p.missing.join('、') || '—'} |`,
+    ),
+    '',
+    '## Bulletins (情况通报)',
+    '',
+    `${s.bulletins.length} compiled; ${s.reportVersions} report versions submitted in all. Each is under bulletins/ as HTML, Markdown, CSV and SVG.`,
+    '',
+    '| no. | period | on time | late | missing | escalated | hazards found / fixed | html |',
+    '|---|---|---|---|---|---|---|---|',
+    ...s.bulletins.map(
+      (b) =>
+        `| ${b.number} | ${b.period} | ${b.onTime}/${b.expected} | ${b.late} | ${b.missing} | ${b.escalated.join('、') || '—'} | ${b.hazardsFound} / ${b.hazardsFixed} | ${b.files.html ? relative(process.cwd(), b.files.html) : '—'} |`,
     ),
     '',
     '## Notifications',

@@ -37,7 +37,8 @@ export const hazardChartSvg = (points: SeriesPoint[], text: ChartText): string =
   const y = (v: number) => margin.top + plotH - (v / max) * plotH;
   const slot = plotW / Math.max(shown.length, 1);
   const bar = Math.min(18, slot * 0.35);
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * max));
+  // A 1-2-5 maximum divided by five gives whole, round ticks (0, 10, 20… or 0, 1, 2…).
+  const ticks = [0, 1, 2, 3, 4, 5].map((i) => (i * max) / 5);
   const font = `font-family="'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif"`;
 
   const grid = ticks

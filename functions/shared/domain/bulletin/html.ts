@@ -27,11 +27,11 @@ export const bulletinHtml = (
   const h2 = (text: string) =>
     `<h2 style="font-size:17px;margin:22px 0 10px;font-weight:bold;font-family:inherit">${esc(text)}</h2>`;
   const th = (text: string, align = 'left') =>
-    `<th style="border:1px solid #999;padding:4px 8px;background:#f3f3f3;text-align:${align};font-weight:bold">${esc(text)}</th>`;
-  const td = (text: string, align = 'left', colour?: string) =>
-    `<td style="border:1px solid #999;padding:4px 8px;text-align:${align}${colour ? `;color:${colour}` : ''}">${text}</td>`;
+    `<th style="border:1px solid #999;padding:4px 6px;background:#f3f3f3;text-align:${align};font-weight:bold">${esc(text)}</th>`;
+  const td = (text: string, align = 'left', colour?: string, nowrap = false) =>
+    `<td style="border:1px solid #999;padding:4px 6px;text-align:${align}${colour ? `;color:${colour}` : ''}${nowrap ? ';white-space:nowrap' : ''}">${text}</td>`;
   const table = (head: string, body: string) =>
-    `<table style="border-collapse:collapse;width:100%;font-size:14px;margin:6px 0 12px">` +
+    `<table style="border-collapse:collapse;width:100%;font-size:13px;margin:6px 0 12px">` +
     `<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 
   const trend = table(
@@ -58,9 +58,9 @@ export const bulletinHtml = (
     rows
       .map(
         (r, i) =>
-          `<tr>${td(String(i + 1), 'right')}${td(esc(r.name))}${td(esc(labels.status[r.status]), 'left', STATUS_COLOUR[r.status])}` +
-          td(r.submittedAt ? esc(view.localTime(r.submittedAt)) : '') +
-          td(r.status === 'late' ? esc(view.duration(r.lateBySeconds)) : '') +
+          `<tr>${td(String(i + 1), 'right')}${td(esc(r.name))}${td(esc(labels.status[r.status]), 'left', STATUS_COLOUR[r.status], true)}` +
+          td(r.submittedAt ? esc(view.shortTime(r.submittedAt)) : '', 'left', undefined, true) +
+          td(r.status === 'late' ? esc(view.duration(r.lateBySeconds)) : '', 'left', undefined, true) +
           COUNT_KEYS.map((k) => td(r.status === 'missing' ? '' : String(r.counts[k]), 'right')).join('') +
           fields.map((f) => td(esc(String(r.extra[f.key] ?? '')))).join('') +
           '</tr>',
@@ -74,12 +74,10 @@ export const bulletinHtml = (
           `<b>${esc(labels.escalated)}${esc(labels.colon)}</b>${list(view, view.escalated)}${esc(labels.stop)}${esc(view.escalatedNote)}`,
         )
       : '';
-  const previousLate =
-    view.previousLate.length > 0
-      ? p(
-          `<b>${esc(labels.previousLate)}${esc(labels.colon)}</b>${list(view, view.previousLate)}${esc(labels.stop)}`,
-        )
-      : '';
+  const line = (label: string, names: string[] | null) =>
+    names ? p(`<b>${esc(label)}${esc(labels.colon)}</b>${list(view, names)}${esc(labels.stop)}`) : '';
+  const late = line(labels.late, view.late);
+  const previousLate = line(labels.previousLate, view.previousLate);
 
   return `<!doctype html>
 <html lang="${esc(language)}">
@@ -97,8 +95,8 @@ export const bulletinHtml = (
 <p style="margin:0 0 14px;font-size:14px;color:#555">${esc(view.period)}</p>
 ${h2(labels.sections.submission)}
 ${p(esc(view.overview))}
-${p(`<b>${esc(labels.late)}${esc(labels.colon)}</b>${list(view, view.late)}${esc(labels.stop)}`)}
-${p(`<b>${esc(labels.missing)}${esc(labels.colon)}</b>${list(view, view.missing)}${esc(labels.stop)}`)}
+${late}
+${line(labels.missing, view.missing)}
 ${escalated}
 ${previousLate}
 ${h2(labels.sections.progress)}

@@ -9,7 +9,14 @@ export interface BulletinLabels {
   number: (n: number) => string;
   period: (opens: string, cutoff: string) => string;
   sections: { submission: string; progress: string; items: string; requirements: string; table: string };
-  overview: (f: { expected: number; onTime: number; late: number; missing: number; rate: number }) => string;
+  /** `late` is null when the bulletin is compiled at the cutoff itself, where nobody can be late yet. */
+  overview: (f: {
+    expected: number;
+    onTime: number;
+    late: number | null;
+    missing: number;
+    rate: number;
+  }) => string;
   missing: string;
   late: string;
   lateUnit: (name: string, duration: string) => string;
@@ -54,7 +61,9 @@ const zh: BulletinLabels = {
     table: '附表：各单位报送情况',
   },
   overview: ({ expected, onTime, late, missing, rate }) =>
-    `本期应报送单位${expected}个，按时报送${onTime}个，迟报${late}个，未报${missing}个，按时报送率${rate}%。`,
+    late === null
+      ? `本期应报送单位${expected}个，截至报送截止时间按时报送${onTime}个，未报${missing}个，按时报送率${rate}%。`
+      : `本期应报送单位${expected}个，按时报送${onTime}个，迟报${late}个，未报${missing}个，按时报送率${rate}%。`,
   missing: '未报单位',
   late: '迟报单位',
   lateUnit: (name, d) => `${name}（迟报${d}）`,
@@ -102,7 +111,9 @@ const en: BulletinLabels = {
     table: 'Annex: reports by unit',
   },
   overview: ({ expected, onTime, late, missing, rate }) =>
-    `${expected} units were due to report: ${onTime} on time, ${late} late, ${missing} missing (${rate}% on time).`,
+    late === null
+      ? `${expected} units were due to report: ${onTime} on time and ${missing} not in by the cutoff (${rate}% on time).`
+      : `${expected} units were due to report: ${onTime} on time, ${late} late, ${missing} missing (${rate}% on time).`,
   missing: 'Missing',
   late: 'Late',
   lateUnit: (name, d) => `${name} (${d} late)`,

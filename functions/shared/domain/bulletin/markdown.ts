@@ -23,12 +23,12 @@ export const bulletinMarkdown = (view: BulletinView, fullTextUrl?: string): stri
     '',
     view.overview,
     '',
-    `- **${labels.late}**${labels.colon}${names(view, view.late)}`,
+    ...(view.late ? [`- **${labels.late}**${labels.colon}${names(view, view.late)}`] : []),
     `- **${labels.missing}**${labels.colon}${names(view, view.missing)}`,
     ...(view.escalated.length > 0
       ? [`- **${labels.escalated}**${labels.colon}${names(view, view.escalated)}`]
       : []),
-    ...(view.previousLate.length > 0
+    ...(view.previousLate
       ? [`- **${labels.previousLate}**${labels.colon}${names(view, view.previousLate)}`]
       : []),
     '',

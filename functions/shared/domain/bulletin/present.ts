@@ -17,15 +17,19 @@ export interface BulletinView {
   issuer: string;
   issuedOn: string;
   overview: string;
-  late: string[];
+  /** Null when compiled at the cutoff: lateness shows in the next bulletin, as previousLate. */
+  late: string[] | null;
   missing: string[];
   escalated: string[];
   escalatedNote: string;
-  previousLate: string[];
+  /** Null when there was no earlier bulletin to be late for. */
+  previousLate: string[] | null;
   trend: { measure: string; current: number; previous: number | null; change: string }[];
   items: string;
   requirement: string;
   localTime: (isoInstant: string) => string;
+  /** Month, day and time only: for the annex, where the year is the bulletin's. */
+  shortTime: (isoInstant: string) => string;
   duration: (seconds: number) => string;
 }
 
@@ -53,6 +57,7 @@ export const presentBulletin = (
       .setLocale(locale)
       .toFormat(def.language === 'en' ? 'd MMMM yyyy' : 'yyyy年M月d日');
   const duration = (seconds: number) => formatDuration(labels, seconds);
+  const atCutoff = record.compiledAt <= record.cutoff;
   return {
     labels,
     title: labels.title(def.title),
@@ -63,15 +68,18 @@ export const presentBulletin = (
     overview: labels.overview({
       expected: record.expected,
       onTime: record.onTime.length,
-      late: record.late.length,
+      late: atCutoff ? null : record.late.length,
       missing: record.missing.length,
       rate: onTimeRate(record),
     }),
-    late: record.late.map((u) => labels.lateUnit(u.name, duration(u.lateBySeconds))),
+    late: atCutoff ? null : record.late.map((u) => labels.lateUnit(u.name, duration(u.lateBySeconds))),
     missing: record.missing.map((u) => u.name),
     escalated: record.escalated.map((u) => u.name),
     escalatedNote: labels.escalatedNote(def.organisation.office.name),
-    previousLate: record.previousLate.map((u) => labels.lateUnit(u.name, duration(u.lateBySeconds))),
+    previousLate:
+      record.number === 1
+        ? null
+        : record.previousLate.map((u) => labels.lateUnit(u.name, duration(u.lateBySeconds))),
     trend: COUNT_KEYS.map((key) => ({
       measure: labels.counts[key],
       current: record.totals[key],
@@ -84,6 +92,7 @@ export const presentBulletin = (
       nextCutoff: nextCutoff ? localTime(nextCutoff) : null,
     }),
     localTime,
+    shortTime: (at) => instant(at).setZone(def.timeZone).setLocale(locale).toFormat('MM-dd HH:mm'),
     duration,
   };
 };
