@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -66,6 +66,33 @@ describe('a whole campaign through the synthesized state machine (safety-product
     expect(ids.length).toBe(result.summary.notifications.total);
     expect(result.summary.notifications.byStatus).toEqual({ sent: ids.length });
     expect(result.summary.notifications.byKind.reportOverdue).toBeGreaterThan(0);
+  });
+
+  it('writes the bulletin of every period in HTML, Markdown, CSV and SVG, and delivers its Markdown', async () => {
+    const periods = result.summary.periods.map((p) => p.period);
+    expect(result.summary.bulletins.map((b) => b.period)).toEqual(periods);
+    expect(result.summary.bulletins.map((b) => b.number)).toEqual(periods.map((_, i) => i + 1));
+    const folder = join(result.outDir, 'bulletins');
+    const files = await readdir(folder);
+    for (const period of periods)
+      for (const ext of ['html', 'md', 'csv', 'svg'])
+        expect(files, `${period}.${ext}`).toContain(`${period}.${ext}`);
+    expect(files).toContain('index.html');
+    const last = periods.at(-1) as string;
+    const html = await readFile(join(folder, `${last}.html`), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('工作情况通报');
+    expect(html).toContain('<svg');
+    const csv = await readFile(join(folder, `${last}.csv`), 'utf8');
+    expect(csv.startsWith('\uFEFFunitId,')).toBe(true);
+    const outbox = (await readFile(join(result.outDir, 'outbox.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; body: string });
+    const markdown = await readFile(join(folder, `${last}.md`), 'utf8');
+    expect(outbox.filter((n) => n.kind === 'weeklyBulletin').map((n) => n.body)).toContain(markdown);
+    // The silent unit is escalated from its second missing week on.
+    expect(result.summary.bulletins.slice(1, 3).every((b) => b.escalated.length === 1)).toBe(true);
   });
 
   it('ends with the administrator closing the campaign during long-term upkeep', () => {
