@@ -1,11 +1,12 @@
 #!/usr/bin/env -S npx tsx
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { phaseGaps } from '../functions/shared/domain/definition.ts';
 import { DefinitionError } from '../functions/shared/domain/errors.ts';
-import { MAX_DEFINITION_BYTES, parseDefinitionYaml } from '../functions/shared/domain/load-definition.ts';
 import { instant } from '../functions/shared/domain/schedule.ts';
+import { EXIT, fail, isoInstant, loadFile, printDefinitionError, stateDir } from './cli/common.ts';
+import { registerReportCommands } from './cli/report-commands.ts';
 import { playCampaign } from './local/play.ts';
 import { LocalRuntime } from './local/runtime.ts';
 
@@ -14,48 +15,6 @@ import { LocalRuntime } from './local/runtime.ts';
  * the synthesized state machine); the deployed API comes with the HTTP API issue.
  * Exit codes: 0 ok, 1 the input is wrong, 2 usage, 3 the runtime failed.
  */
-
-const EXIT = { ok: 0, badInput: 1, usage: 2, runtime: 3 } as const;
-const root = resolve(import.meta.dirname, '..');
-// Where the local runtime keeps its database between commands; ZHILI_HOME moves it (tests, several checkouts).
-const stateDir = resolve(process.env.ZHILI_HOME ?? join(root, '.zhili'));
-
-const loadFile = async (file: string) => {
-  const info = await stat(file).catch(() => null);
-  if (!info?.isFile()) throw new DefinitionError(file, [{ path: '', message: 'no such file' }]);
-  if (info.size > MAX_DEFINITION_BYTES) {
-    throw new DefinitionError(file, [
-      { path: '', message: `file is ${info.size} bytes; the limit is ${MAX_DEFINITION_BYTES} bytes` },
-    ]);
-  }
-  return parseDefinitionYaml(await readFile(file, 'utf8'), file);
-};
-
-const isoInstant = (value: string): string => {
-  const parsed = Date.parse(value);
-  if (Number.isNaN(parsed))
-    throw new InvalidArgumentError('expected an ISO date or instant, e.g. 2027-06-01T09:00+08:00');
-  return new Date(parsed).toISOString();
-};
-
-const printDefinitionError = (error: DefinitionError, json: boolean): void => {
-  if (json) console.log(JSON.stringify({ ok: false, file: error.source, issues: error.issues }));
-  else {
-    console.error(`✗ ${error.source} is not a valid campaign definition:`);
-    for (const issue of error.issues) console.error(`  - ${issue.path || '(file)'}: ${issue.message}`);
-  }
-};
-
-const fail = (error: unknown, json: boolean): never => {
-  if (error instanceof DefinitionError) {
-    printDefinitionError(error, json);
-    if (!json)
-      console.error('Fix the fields above and run `zhili validate` again; nothing was written or launched.');
-    process.exit(EXIT.badInput);
-  }
-  console.error(`✗ ${(error as Error).message}`);
-  process.exit(EXIT.runtime);
-};
 
 const program = new Command()
   .name('zhili')
@@ -212,5 +171,7 @@ program
     // An execution paused mid-flight leaves the engine's pending work behind; the command is done.
     process.exit(EXIT.ok);
   });
+
+registerReportCommands(program);
 
 await program.parseAsync();

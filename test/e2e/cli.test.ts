@@ -128,5 +128,64 @@ describe('zhili launch and status on the local runtime', () => {
     const unknown = await zhili(['status', 'no-such-campaign'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no campaign "no-such-campaign"');
-  });
+  }, 180_000);
+
+  it('submits, resubmits and lists reports, refuses bad ones, and prints the bulletin', async () => {
+    // Prepare: the campaign launched above is paused on 2027-06-15, in rectify (reports from 06-07).
+    const env = { ZHILI_HOME: home };
+    const good = join(home, 'report.yaml');
+    const bad = join(home, 'bad.yaml');
+    await writeFile(
+      good,
+      'progress: 排查沿街商铺12家\ncounts: { sitesChecked: 12, hazardsFound: 3, hazardsFixed: 2 }\nextra: { gasCylinders: 40 }\n',
+    );
+    await writeFile(
+      bad,
+      'progress: 排查\ncounts: { hazardsFound: 1, hazardsFixed: 2 }\nextra: { gasCylinders: 1 }\n',
+    );
+    const submit = (file: string, ...more: string[]) =>
+      zhili(
+        [
+          'report',
+          'submit',
+          'safety-2027',
+          '--unit',
+          'tianshan-community',
+          '--period',
+          '2027-06-21',
+          '--file',
+          file,
+          ...more,
+        ],
+        env,
+      );
+
+    // Act
+    const first = await submit(good, '--at', '2027-06-16T10:00:00+08:00');
+    const second = await submit(good, '--at', '2027-06-17T10:00:00+08:00', '--json');
+    const refused = await submit(bad, '--at', '2027-06-17T11:00:00+08:00');
+    const list = await zhili(['report', 'list', 'safety-2027', '--period', '2027-06-21', '--json'], env);
+    const bulletin = await zhili(['bulletin', 'safety-2027', '--period', '2027-06-14'], env);
+    const noBulletin = await zhili(['bulletin', 'safety-2027', '--period', '2027-06-21'], env);
+
+    // Assess
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('version 1 · on time');
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ ok: true, report: { version: 2, onTime: true } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('content.counts.hazardsFixed');
+    expect(refused.stderr).toContain('Nothing was written.');
+    const rows = (
+      JSON.parse(list.stdout) as { reports: { unitId: string; version: number; status: string }[] }
+    ).reports;
+    expect(rows.find((r) => r.unitId === 'tianshan-community')).toMatchObject({
+      version: 2,
+      status: 'onTime',
+    });
+    expect(bulletin.code).toBe(0);
+    expect(bulletin.stdout).toContain('工作情况通报');
+    expect(noBulletin.code).toBe(1);
+    expect(noBulletin.stderr).toContain('no bulletin for period 2027-06-21 yet');
+  }, 180_000);
 });
