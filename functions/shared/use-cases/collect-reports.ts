@@ -92,6 +92,7 @@ export const collectReports = async (
       round: state.round,
       units: allUnits,
       accountable: units,
+      reports,
     });
     const subject = `【${def.title}】${presentTitle(def, bulletin.record.number)}`;
     drafts.push(

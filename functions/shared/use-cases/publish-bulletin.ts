@@ -7,7 +7,7 @@ import { presentBulletin } from '../domain/bulletin/present.ts';
 import type { CampaignDefinition, Phase, Unit } from '../domain/definition.ts';
 import { cutoffOfPeriod } from '../domain/periods.ts';
 import type { BulletinArchive, CampaignStore } from '../domain/ports.ts';
-import type { BulletinRecord, PeriodOutcome } from '../domain/records.ts';
+import type { BulletinRecord, PeriodOutcome, ReportRecord } from '../domain/records.ts';
 import { cutoffsFrom, definedWindow, type Instant, iso, previousCutoff } from '../domain/schedule.ts';
 
 export interface PublishedBulletin {
@@ -45,12 +45,14 @@ export const publishBulletin = async (
     /** All units; the period's outcome (or the accountable units) says who was due. */
     units: Unit[];
     accountable: Unit[];
+    /** This period's current reports, when the caller has just read them (saves a 1,000-item Query). */
+    reports?: ReportRecord[];
   },
 ): Promise<PublishedBulletin> => {
   const { def, period, at } = input;
   const cutoff = cutoffOfPeriod(def, period);
   const [reports, earlier, outcomes, tasks] = await Promise.all([
-    store.listReports(def.id, period),
+    input.reports ?? store.listReports(def.id, period),
     store.listBulletins(def.id),
     store.listPeriodOutcomes(def.id),
     store.listTasks(def.id),

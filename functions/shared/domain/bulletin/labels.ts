@@ -90,7 +90,8 @@ const zh: BulletinLabels = {
   table: { unit: '单位', status: '报送情况', submittedAt: '报送时间', lateBy: '迟报时长', version: '版本' },
   status: { onTime: '按时', late: '迟报', missing: '未报' },
   fullText: '通报全文',
-  duration: (d, h, m) => `${d > 0 ? `${d}天` : ''}${h > 0 ? `${h}小时` : ''}${d === 0 ? `${m}分钟` : ''}`,
+  duration: (d, h, m) =>
+    `${d > 0 ? `${d}天` : ''}${h > 0 ? `${h}小时` : ''}${d === 0 && (m > 0 || h === 0) ? `${m}分钟` : ''}`,
   lessThanMinute: '不足1分钟',
   andMore: (n) => `等（另有${n}个单位见附表）`,
   listSeparator: '、',
