@@ -1,6 +1,8 @@
 import type * as z from 'zod';
 import { keys } from '../../functions/shared/adapters/table-design.ts';
 import { type CampaignDefinition, Unit } from '../../functions/shared/domain/definition.ts';
+import { ConflictError } from '../../functions/shared/domain/errors.ts';
+import { HazardEvent, HazardRecord, isOpen } from '../../functions/shared/domain/hazard.ts';
 import type {
   BulletinArchive,
   CampaignStore,
@@ -52,11 +54,14 @@ const bySortKey = (items: Map<string, Item>, prefix: string): Item[] =>
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The sort key of the sparse deadline index (keys.dueSort). */
-const dueSort = (task: Item): string | null =>
-  task.status === 'open' && typeof task.nextCheckAt === 'string'
-    ? `${task.nextCheckAt}#TASK#${task.id}`
-    : null;
+/** The sort key of the sparse deadline index (keys.dueSort, keys.dueSortHazard); tasks and hazards share it. */
+const dueSort = (sk: string, item: Item): string | null => {
+  if (typeof item.nextCheckAt !== 'string') return null;
+  if (sk.startsWith('TASK#')) return item.status === 'open' ? `${item.nextCheckAt}#TASK#${item.id}` : null;
+  if (sk.startsWith('HAZARD#'))
+    return isOpen(item as Pick<HazardRecord, 'state'>) ? `${item.nextCheckAt}#HAZARD#${item.id}` : null;
+  return null;
+};
 
 /** The sort key of the sparse outbox index (keys.outboxSort); present only while pending. */
 const outboxSort = (n: Item): string => `${String(n.createdAt)}#${String(n.id)}`;
@@ -197,19 +202,91 @@ export class MemoryCampaignStore implements CampaignStore {
     return this.list(campaignId, 'TASK#', TaskRecord);
   }
 
-  /** The deadline index: open tasks with a next check, in (nextCheckAt, id) order. */
-  private dueIndex(campaignId: string): { key: string; item: Item }[] {
-    return bySortKey(this.partition(campaignId), 'TASK#')
-      .map((item) => ({ key: dueSort(item), item }))
-      .filter((e): e is { key: string; item: Item } => e.key !== null)
+  /** The deadline index: open tasks and hazards with a next check, in (nextCheckAt, kind, id) order. */
+  private dueIndex(campaignId: string): { key: string; sk: string; item: Item }[] {
+    return [...this.partition(campaignId).entries()]
+      .map(([sk, item]) => ({ key: dueSort(sk, item), sk, item }))
+      .filter((e): e is { key: string; sk: string; item: Item } => e.key !== null)
       .sort((a, b) => compare(a.key, b.key));
   }
 
-  async itemsDue(campaignId: string, upTo: string): Promise<TaskRecord[]> {
+  /** Every index entry read; lets tests assert that the deadline check reads only what is due. */
+  dueEntriesRead = 0;
+
+  private dueUpTo(campaignId: string, upTo: string) {
     // As the adapter: dueSk <= `${upTo}~`, and '~' sorts after '#', so items due exactly at upTo are in.
-    return this.dueIndex(campaignId)
-      .filter((e) => e.key <= `${upTo}~`)
+    const entries = this.dueIndex(campaignId).filter((e) => e.key <= `${upTo}~`);
+    this.dueEntriesRead += entries.length;
+    return entries;
+  }
+
+  async itemsDue(campaignId: string, upTo: string): Promise<TaskRecord[]> {
+    return this.dueUpTo(campaignId, upTo)
+      .filter((e) => e.sk.startsWith('TASK#'))
       .map((e) => read(TaskRecord, e.item));
+  }
+
+  async dueItems(
+    campaignId: string,
+    upTo: string,
+  ): Promise<{ tasks: TaskRecord[]; hazards: HazardRecord[] }> {
+    const entries = this.dueUpTo(campaignId, upTo);
+    return {
+      tasks: entries.filter((e) => e.sk.startsWith('TASK#')).map((e) => read(TaskRecord, e.item)),
+      hazards: entries.filter((e) => e.sk.startsWith('HAZARD#')).map((e) => read(HazardRecord, e.item)),
+    };
+  }
+
+  async saveHazard(
+    campaignId: string,
+    hazard: HazardRecord,
+    event: HazardEvent,
+    audit: AuditEvent,
+  ): Promise<void> {
+    const items = this.partition(campaignId);
+    const stored = items.get(`HAZARD#${hazard.id}`);
+    const first = event.seq === 1;
+    this.writes++;
+    // All or nothing, as the adapter's TransactWriteItems: check every condition before writing any.
+    if (first ? stored !== undefined : stored?.version !== event.seq - 1) {
+      throw new ConflictError(
+        first
+          ? `hazard ${hazard.id} has already been reported`
+          : `hazard ${hazard.id} was changed by someone else meanwhile; read it again and retry`,
+      );
+    }
+    items.set(`HAZARD#${hazard.id}`, marshal(hazard));
+    items.set(`HZEVENT#${hazard.id}#${String(event.seq).padStart(4, '0')}`, marshal(event));
+    this.auditSequence++;
+    items.set(`AUDIT#${audit.at}#${String(this.auditSequence).padStart(8, '0')}`, marshal(audit));
+  }
+
+  async markHazardChecked(
+    campaignId: string,
+    hazard: Pick<HazardRecord, 'id' | 'version' | 'sent' | 'nextCheckAt'>,
+  ): Promise<boolean> {
+    const items = this.partition(campaignId);
+    const stored = items.get(`HAZARD#${hazard.id}`);
+    this.writes++;
+    if (stored?.version !== hazard.version) return false;
+    items.set(
+      `HAZARD#${hazard.id}`,
+      marshal({ ...stored, sent: hazard.sent, nextCheckAt: hazard.nextCheckAt }),
+    );
+    return true;
+  }
+
+  async getHazard(campaignId: string, hazardId: string): Promise<HazardRecord | null> {
+    const item = this.partitions.get(campaignId)?.get(`HAZARD#${hazardId}`);
+    return item ? read(HazardRecord, item) : null;
+  }
+
+  async listHazards(campaignId: string): Promise<HazardRecord[]> {
+    return this.list(campaignId, 'HAZARD#', HazardRecord);
+  }
+
+  async listHazardEvents(campaignId: string, hazardId: string): Promise<HazardEvent[]> {
+    return this.list(campaignId, `HZEVENT#${hazardId}#`, HazardEvent);
   }
 
   async earliestItemDue(campaignId: string): Promise<string | null> {

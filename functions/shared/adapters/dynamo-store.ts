@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
@@ -13,6 +13,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
 import { type CampaignDefinition, Unit } from '../domain/definition.ts';
+import { ConflictError } from '../domain/errors.ts';
+import { HazardEvent, HazardRecord, isOpen } from '../domain/hazard.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import {
   AuditEvent,
@@ -48,6 +50,23 @@ const taskItem = (campaignId: string, task: TaskRecord): Item => ({
     ? { duePk: keys.duePartition(campaignId), dueSk: keys.dueSort(task.nextCheckAt, task.id) }
     : {}),
 });
+
+/** A hazard as stored: on the sparse deadline index only while open with a next check. */
+const hazardItem = (campaignId: string, hazard: HazardRecord): Item => ({
+  pk: keys.campaign(campaignId),
+  sk: keys.hazard(hazard.id),
+  ...hazard,
+  ...(hazard.nextCheckAt && isOpen(hazard)
+    ? { duePk: keys.duePartition(campaignId), dueSk: keys.dueSortHazard(hazard.nextCheckAt, hazard.id) }
+    : {}),
+});
+
+const isTransactionConflict = (error: unknown): boolean =>
+  (error instanceof TransactionCanceledException ||
+    (error as Error).name === 'TransactionCanceledException') &&
+  ((error as TransactionCanceledException).CancellationReasons ?? []).some(
+    (r) => r.Code === 'ConditionalCheckFailed',
+  );
 
 /** Conditional puts run this many at a time: enough to keep a 1,000-unit phase notice quick. */
 const CONCURRENT_WRITES = 16;
@@ -279,7 +298,131 @@ export class DynamoCampaignStore implements CampaignStore {
       // '~' sorts after '#', so every item due exactly at `upTo` is included.
       ExpressionAttributeValues: { ':pk': keys.duePartition(campaignId), ':upTo': `${upTo}~` },
     });
-    return items.map((item) => parseItem(TaskRecord, item));
+    // Hazards share the index: this one is the tasks' view of it.
+    return items.filter((i) => String(i.sk).startsWith('TASK#')).map((item) => parseItem(TaskRecord, item));
+  }
+
+  async dueItems(
+    campaignId: string,
+    upTo: string,
+  ): Promise<{ tasks: TaskRecord[]; hazards: HazardRecord[] }> {
+    const items = await this.queryAll({
+      IndexName: TABLE.dueIndex.name,
+      KeyConditionExpression: 'duePk = :pk AND dueSk <= :upTo',
+      ExpressionAttributeValues: { ':pk': keys.duePartition(campaignId), ':upTo': `${upTo}~` },
+    });
+    const isHazard = (item: Item) => String(item.sk).startsWith('HAZARD#');
+    return {
+      tasks: items.filter((i) => !isHazard(i)).map((item) => parseItem(TaskRecord, item)),
+      hazards: items.filter(isHazard).map((item) => parseItem(HazardRecord, item)),
+    };
+  }
+
+  async saveHazard(
+    campaignId: string,
+    hazard: HazardRecord,
+    event: HazardEvent,
+    audit: AuditEvent,
+  ): Promise<void> {
+    const pk = keys.campaign(campaignId);
+    const first = event.seq === 1;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: hazardItem(campaignId, hazard),
+                ...(first
+                  ? { ConditionExpression: 'attribute_not_exists(pk)' }
+                  : {
+                      ConditionExpression: '#version = :read',
+                      ExpressionAttributeNames: { '#version': 'version' },
+                      ExpressionAttributeValues: { ':read': event.seq - 1 },
+                    }),
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk, sk: keys.hazardEvent(hazard.id, event.seq), ...event },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk, sk: keys.audit(audit.at, randomUUID().slice(0, 8)), ...audit },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!isTransactionConflict(error)) throw error;
+      throw new ConflictError(
+        first
+          ? `hazard ${hazard.id} has already been reported`
+          : `hazard ${hazard.id} was changed by someone else meanwhile; read it again and retry`,
+      );
+    }
+  }
+
+  async markHazardChecked(
+    campaignId: string,
+    hazard: Pick<HazardRecord, 'id' | 'version' | 'sent' | 'nextCheckAt'>,
+  ): Promise<boolean> {
+    const onIndex = hazard.nextCheckAt !== undefined;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.campaign(campaignId), sk: keys.hazard(hazard.id) },
+          UpdateExpression: onIndex
+            ? 'SET sent = :sent, nextCheckAt = :next, duePk = :duePk, dueSk = :dueSk'
+            : 'SET sent = :sent REMOVE nextCheckAt, duePk, dueSk',
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':sent': hazard.sent,
+            ':version': hazard.version,
+            ...(onIndex && hazard.nextCheckAt
+              ? {
+                  ':next': hazard.nextCheckAt,
+                  ':duePk': keys.duePartition(campaignId),
+                  ':dueSk': keys.dueSortHazard(hazard.nextCheckAt, hazard.id),
+                }
+              : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async getHazard(campaignId: string, hazardId: string): Promise<HazardRecord | null> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.campaign(campaignId), sk: keys.hazard(hazardId) },
+      }),
+    );
+    return out.Item ? parseItem(HazardRecord, out.Item) : null;
+  }
+
+  async listHazards(campaignId: string): Promise<HazardRecord[]> {
+    return (await this.queryPrefix(campaignId, 'HAZARD#')).map((item) => parseItem(HazardRecord, item));
+  }
+
+  async listHazardEvents(campaignId: string, hazardId: string): Promise<HazardEvent[]> {
+    return (await this.queryPrefix(campaignId, `HZEVENT#${hazardId}#`)).map((item) =>
+      parseItem(HazardEvent, item),
+    );
   }
 
   async earliestItemDue(campaignId: string): Promise<string | null> {

@@ -27,8 +27,12 @@ export const keys = {
   inspection: (round: number, unitId: string) => `INSPECTION#${String(round).padStart(2, '0')}#${unitId}`,
   outbox: (notificationId: string) => `OUTBOX#${notificationId}`,
   audit: (at: string, suffix: string) => `AUDIT#${at}#${suffix}`,
+  hazard: (hazardId: string) => `HAZARD#${hazardId}`,
+  /** An item's trail: one entry per transition, numbered by the version it produced. */
+  hazardEvent: (hazardId: string, seq: number) => `HZEVENT#${hazardId}#${String(seq).padStart(4, '0')}`,
   duePartition: (campaignId: string) => `DUE#${campaignId}`,
   dueSort: (at: string, taskId: string) => `${at}#TASK#${taskId}`,
+  dueSortHazard: (at: string, hazardId: string) => `${at}#HAZARD#${hazardId}`,
   outboxPartition: (campaignId: string) => `OUTBOX#${campaignId}`,
   outboxSort: (createdAt: string, notificationId: string) => `${createdAt}#${notificationId}`,
 } as const;

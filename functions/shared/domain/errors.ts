@@ -41,3 +41,11 @@ export class ValidationError extends Error {
     this.name = 'ValidationError';
   }
 }
+
+/** The actor may not do this (谁上报、谁核查: only the reporter or the office verifies). */
+export class ForbiddenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ForbiddenError';
+  }
+}

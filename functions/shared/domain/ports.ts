@@ -1,4 +1,5 @@
 import type { CampaignDefinition, Phase, Unit } from './definition.ts';
+import type { HazardEvent, HazardRecord } from './hazard.ts';
 import type {
   AuditEvent,
   BulletinRecord,
@@ -70,6 +71,28 @@ export interface CampaignStore {
    * when the workflow looks (launched late, a long gap) must be handled at once, not skipped.
    */
   earliestItemDue(campaignId: string): Promise<string | null>;
+
+  /** Tasks and hazards whose next check is at or before `upTo`: one Query of the sparse deadline index. */
+  dueItems(campaignId: string, upTo: string): Promise<{ tasks: TaskRecord[]; hazards: HazardRecord[] }>;
+
+  /**
+   * Writes a hazard transition all or nothing: the item (new when `event.seq` is 1, otherwise only
+   * if its stored version is still `event.seq - 1`), its trail entry and the campaign audit entry.
+   * Throws ConflictError when the item exists already or changed meanwhile; nothing is written then.
+   */
+  saveHazard(campaignId: string, item: HazardRecord, event: HazardEvent, audit: AuditEvent): Promise<void>;
+  /**
+   * The deadline check's bookkeeping (notices sent, next check) without a transition; `false` when a
+   * transition changed the item meanwhile (its next check then stands, and the outbox's ids keep any
+   * notice from going out twice).
+   */
+  markHazardChecked(
+    campaignId: string,
+    hazard: Pick<HazardRecord, 'id' | 'version' | 'sent' | 'nextCheckAt'>,
+  ): Promise<boolean>;
+  getHazard(campaignId: string, hazardId: string): Promise<HazardRecord | null>;
+  listHazards(campaignId: string): Promise<HazardRecord[]>;
+  listHazardEvents(campaignId: string, hazardId: string): Promise<HazardEvent[]>;
 
   putInspection(campaignId: string, record: InspectionRecord): Promise<void>;
   listInspections(campaignId: string, round: number): Promise<InspectionRecord[]>;

@@ -143,13 +143,20 @@ export const NOTIFICATION_KINDS = [
   'acceptanceResult',
   'monthlyCheck',
   'workflowFailure',
+  'hazardNotice',
+  'hazardDueSoon',
+  'hazardOverdue',
+  'hazardDeclined',
+  'hazardSupervised',
+  'praiseNotice',
+  'criticismNotice',
 ] as const;
 export const NotificationKind = z.enum(NOTIFICATION_KINDS);
 export type NotificationKind = z.infer<typeof NotificationKind>;
 
 export const Recipient = z.object({
   key: z.string(),
-  role: z.enum(['leadingGroup', 'office', 'unitLeader', 'liaison']),
+  role: z.enum(['leadingGroup', 'office', 'unitLeader', 'liaison', 'responsible']),
   unitId: z.string().optional(),
   person: Person,
 });

@@ -3,6 +3,7 @@ import type { CampaignStore } from '../domain/ports.ts';
 import { instant, iso, localDate } from '../domain/schedule.ts';
 import type { CampaignState } from '../domain/state.ts';
 import { advance, finish, loadStep, queueNotifications } from './advance.ts';
+import { planHazardChecks } from './hazard-deadlines.ts';
 
 /** Hours before a task's deadline that its lead unit gets a due-soon reminder. */
 export const DUE_SOON_HOURS = 24;
@@ -16,11 +17,14 @@ export const checkDeadlines = async (store: CampaignStore, state: CampaignState)
   const ctx = await loadStep(store, state);
   if (ctx.record.status !== 'running') return finish(store, ctx, state);
   const { def, at } = ctx;
-  const due = await store.itemsDue(def.id, iso(at));
+  // Tasks and ledger items share the sparse index: one Query reads exactly what is due.
+  const { tasks: due, hazards } = await store.dueItems(def.id, iso(at));
   const monthly = state.next.moment === 'monthlyCheck';
   // Most wakes (heartbeats) find nothing due: then the units are not read at all.
   const units = new Map(
-    due.length > 0 || monthly ? (await store.listUnits(def.id)).map((u) => [u.id, u]) : [],
+    due.length > 0 || hazards.length > 0 || monthly
+      ? (await store.listUnits(def.id)).map((u) => [u.id, u])
+      : [],
   );
   const drafts: Draft[] = [];
   for (const task of due) {
@@ -72,7 +76,11 @@ export const checkDeadlines = async (store: CampaignStore, state: CampaignState)
       body: `长效管理月度巡查：${units.size}个责任单位，未完成任务${open.length}项。请组织本月巡查并填写台账。`,
     });
   }
+  const ledger = planHazardChecks(def, at, hazards, units);
+  drafts.push(...ledger.drafts);
   const pending = await queueNotifications(store, ctx, drafts);
+  // After queueing: a retry of a tick that failed here re-derives the same ids, which the outbox keeps once.
+  for (const mark of ledger.marks) await store.markHazardChecked(def.id, mark);
   return advance(store, ctx, state, state.next.moment, {
     pendingNotifications: state.pendingNotifications + pending,
   });

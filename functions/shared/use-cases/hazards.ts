@@ -1,0 +1,215 @@
+import { type CampaignDefinition, StoredDefinition } from '../domain/definition.ts';
+import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import {
+  applyHazardCommand,
+  CLOSED_STATES,
+  FIXED_STATES,
+  type HazardChange,
+  type HazardCommandInput,
+  type HazardContext,
+  type HazardEvent,
+  type HazardRecord,
+  type HazardState,
+  isOpen,
+  isOverdue,
+  type ReportHazardInput,
+  reportHazard as reportHazardRule,
+} from '../domain/hazard.ts';
+import { nextHazardCheck } from '../domain/hazard-notices.ts';
+import type { CampaignStore } from '../domain/ports.ts';
+import type { AuditEvent } from '../domain/records.ts';
+import { type Instant, instant } from '../domain/schedule.ts';
+import { loadCampaign } from './advance.ts';
+
+/**
+ * The ledger's commands (report, order, accept, update, submit, verify, decline, reassign, close,
+ * reopen) and its reads. Main course of a command: load the running campaign and the item, let the
+ * domain state machine decide, then write the item, its trail entry and the audit entry in one
+ * transaction. A refusal throws before anything is written.
+ */
+
+/** Whether `actor` is the office's head or one of its staff (who may verify, reassign and close). */
+export const speaksForOffice = (def: CampaignDefinition, actor: string): boolean => {
+  const office = def.organisation.office;
+  return office.head.name === actor || office.staff.some((p) => p.name === actor);
+};
+
+const contextFor = async (
+  store: CampaignStore,
+  campaignId: string,
+  actor: string,
+  at: Instant,
+): Promise<{ def: CampaignDefinition; ctx: HazardContext }> => {
+  const record = await loadCampaign(store, campaignId);
+  if (record.status !== 'running') throw new ConflictError(`campaign "${campaignId}" is ${record.status}`);
+  const def: CampaignDefinition = StoredDefinition.parse(record.definition);
+  const units = new Set((await store.listUnits(campaignId)).map((u) => u.id));
+  return {
+    def,
+    ctx: { at, actor, actorIsOffice: speaksForOffice(def, actor), unitExists: (id) => units.has(id) },
+  };
+};
+
+const auditOf = (event: HazardEvent): AuditEvent => ({
+  at: event.at,
+  actor: event.actor,
+  action: `hazard.${event.action}`,
+  detail: {
+    hazardId: event.hazardId,
+    from: event.from,
+    to: event.to,
+    ...(event.reason ? { reason: event.reason } : {}),
+    ...event.changes,
+  },
+});
+
+const save = async (
+  store: CampaignStore,
+  campaignId: string,
+  change: HazardChange,
+): Promise<HazardRecord> => {
+  // The next check follows from the new state: a rectification notice now, reminders, the ladder.
+  const item = { ...change.item, nextCheckAt: nextHazardCheck(change.item) };
+  await store.saveHazard(campaignId, item, change.event, auditOf(change.event));
+  return item;
+};
+
+/** 上报: records a hazard found in a unit; `fixedOnSpot` closes it at once with its evidence. */
+export const reportHazard = async (
+  store: CampaignStore,
+  input: { campaignId: string; actor: string; report: ReportHazardInput },
+  at: Instant,
+): Promise<HazardRecord> => {
+  const { ctx } = await contextFor(store, input.campaignId, input.actor, at);
+  return save(store, input.campaignId, reportHazardRule(input.campaignId, input.report, ctx));
+};
+
+export const getHazard = async (
+  store: CampaignStore,
+  campaignId: string,
+  hazardId: string,
+): Promise<HazardRecord> => {
+  const item = await store.getHazard(campaignId, hazardId);
+  if (!item) throw new NotFoundError(`hazard "${hazardId}" is not in the ledger of campaign "${campaignId}"`);
+  return item;
+};
+
+/** Every command after the report: the domain decides whether the item's state and the actor allow it. */
+export const actOnHazard = async (
+  store: CampaignStore,
+  input: { campaignId: string; hazardId: string; actor: string; command: HazardCommandInput },
+  at: Instant,
+): Promise<HazardRecord> => {
+  const { ctx } = await contextFor(store, input.campaignId, input.actor, at);
+  const item = await getHazard(store, input.campaignId, input.hazardId);
+  return save(store, input.campaignId, applyHazardCommand(item, input.command, ctx));
+};
+
+export interface LedgerFilter {
+  /** The responsible unit. */
+  unitId?: string;
+  state?: HazardState;
+  /** Only items overdue at the moment given to listLedger. */
+  overdue?: boolean;
+  open?: boolean;
+}
+
+/** 台账: the campaign's items, filtered, oldest report first. */
+export const listLedger = async (
+  store: CampaignStore,
+  campaignId: string,
+  filter: LedgerFilter,
+  at: Instant,
+): Promise<HazardRecord[]> => {
+  await loadCampaign(store, campaignId);
+  if (filter.unitId && !(await store.listUnits(campaignId)).some((u) => u.id === filter.unitId)) {
+    throw new NotFoundError(`unit "${filter.unitId}" is not a unit of campaign "${campaignId}"`);
+  }
+  return (await store.listHazards(campaignId))
+    .filter(
+      (h) =>
+        (!filter.unitId || h.responsibleUnit === filter.unitId) &&
+        (!filter.state || h.state === filter.state) &&
+        (!filter.overdue || isOverdue(h, at)) &&
+        (!filter.open || isOpen(h)),
+    )
+    .sort((a, b) => a.reportedAt.localeCompare(b.reportedAt) || a.id.localeCompare(b.id));
+};
+
+export const hazardTrail = async (
+  store: CampaignStore,
+  campaignId: string,
+  hazardId: string,
+): Promise<HazardEvent[]> => {
+  await getHazard(store, campaignId, hazardId);
+  return store.listHazardEvents(campaignId, hazardId);
+};
+
+/** One unit's line of the ledger counts; "closed, not fixed" is never counted as fixed. */
+export interface UnitLedgerCounts {
+  unitId: string;
+  total: number;
+  open: number;
+  overdue: number;
+  /** Waiting for the office to reassign (退单). */
+  declined: number;
+  fixed: number;
+  fixedOnSpot: number;
+  verified: number;
+  closedUnfixed: number;
+  /** Supervised after three failed verifications (督办): counted against the unit for good. */
+  supervised: number;
+  failedVerifications: number;
+}
+
+const emptyCounts = (unitId: string): UnitLedgerCounts => ({
+  unitId,
+  total: 0,
+  open: 0,
+  overdue: 0,
+  declined: 0,
+  fixed: 0,
+  fixedOnSpot: 0,
+  verified: 0,
+  closedUnfixed: 0,
+  supervised: 0,
+  failedVerifications: 0,
+});
+
+/** Pure counting, shared by ledgerCounts and the local summary. Every unit of the campaign gets a line. */
+export const countLedger = (hazards: HazardRecord[], unitIds: string[], at: Instant): UnitLedgerCounts[] => {
+  const lines = new Map(unitIds.map((id) => [id, emptyCounts(id)]));
+  for (const h of hazards) {
+    let line = lines.get(h.responsibleUnit);
+    if (!line) {
+      line = emptyCounts(h.responsibleUnit);
+      lines.set(h.responsibleUnit, line);
+    }
+    line.total++;
+    if (!CLOSED_STATES.has(h.state)) line.open++;
+    if (isOverdue(h, at)) line.overdue++;
+    if (h.state === 'declined') line.declined++;
+    if (FIXED_STATES.has(h.state)) line.fixed++;
+    if (h.state === 'fixedOnSpot') line.fixedOnSpot++;
+    if (h.state === 'verified') line.verified++;
+    if (h.state === 'closedUnfixed') line.closedUnfixed++;
+    if (h.supervisedAt) line.supervised++;
+    line.failedVerifications += h.failedVerifications;
+  }
+  return [...lines.values()];
+};
+
+/**
+ * Open and overdue items (and the rest of the counts) per responsible unit at `at`, in the order of
+ * the campaign's units: what the weekly bulletin reports. One Query of the campaign's ledger.
+ */
+export const ledgerCounts = async (
+  store: CampaignStore,
+  campaignId: string,
+  at: Instant | string,
+): Promise<UnitLedgerCounts[]> => {
+  await loadCampaign(store, campaignId);
+  const when = typeof at === 'string' ? instant(at) : at;
+  const units = (await store.listUnits(campaignId)).map((u) => u.id);
+  return countLedger(await store.listHazards(campaignId), units, when);
+};
