@@ -7,6 +7,7 @@ import { DefinitionError } from '../functions/shared/domain/errors.ts';
 import { instant } from '../functions/shared/domain/schedule.ts';
 import { EXIT, fail, isoInstant, loadFile, printDefinitionError, stateDir } from './cli/common.ts';
 import { registerReportCommands } from './cli/report-commands.ts';
+import { hazardCommand } from './hazard-cli.ts';
 import { playCampaign } from './local/play.ts';
 import { LocalRuntime } from './local/runtime.ts';
 
@@ -173,5 +174,6 @@ program
   });
 
 registerReportCommands(program);
+program.addCommand(hazardCommand(stateDir));
 
 await program.parseAsync();
