@@ -2,11 +2,13 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { escapeXml } from '../../functions/shared/domain/bulletin/chart.ts';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
+import { ledgerCsv, ledgerRows } from '../../functions/shared/domain/ledger-export.ts';
 import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
 import type { BulletinRecord } from '../../functions/shared/domain/records.ts';
 import { definedWindow, instant, iso } from '../../functions/shared/domain/schedule.ts';
 import type { CampaignState, CampaignStateInput } from '../../functions/shared/domain/state.ts';
 import type { DynamoDbLocal } from './dynamodb-local.ts';
+import { writeLedgerXlsx } from './ledger-xlsx.ts';
 import { LocalRuntime, type StepObserver } from './runtime.ts';
 import { CampaignSimulator, type SimulationPlan } from './simulator.ts';
 import { type CampaignSummary, summarize, summaryMarkdown } from './summary.ts';
@@ -169,6 +171,18 @@ export const playCampaign = async (def: CampaignDefinition, options: PlayOptions
       await writeFile(join(outDir, name), content, 'utf8');
       files.push(join(outDir, name));
     }
+    // The ledger (台账) export, as of the end of the run: the office's spreadsheet.
+    const unitNames = new Map(def.organisation.units.map((u) => [u.id, u.name]));
+    const asOf = (await runtime.store.getCampaign(def.id))?.closedAt ?? steps.at(-1)?.at ?? iso(launchAt);
+    const rows = ledgerRows(
+      (await runtime.store.listHazards(def.id)).sort((a, b) => a.reportedAt.localeCompare(b.reportedAt)),
+      (id) => unitNames.get(id) ?? id,
+      def.timeZone,
+      instant(asOf),
+    );
+    await writeFile(join(outDir, 'ledger.csv'), ledgerCsv(rows), 'utf8');
+    await writeLedgerXlsx(rows, join(outDir, 'ledger.xlsx'));
+    files.push(join(outDir, 'ledger.csv'), join(outDir, 'ledger.xlsx'));
     const md = join(outDir, 'summary.md');
     files.push(md);
     await writeFile(

@@ -9,6 +9,7 @@ import { closeCampaign, completeTask, recordInspection } from '../../functions/s
 import { taskDueAt } from '../../functions/shared/use-cases/launch-campaign.ts';
 import { accountableUnits } from '../../functions/shared/use-cases/phase-steps.ts';
 import { submitReport } from '../../functions/shared/use-cases/submit-report.ts';
+import { planHazards } from './hazard-simulation.ts';
 import type { StepObserver } from './runtime.ts';
 
 /**
@@ -82,6 +83,7 @@ export class CampaignSimulator implements StepObserver {
   private readonly inspections = new Set<number>();
   private monthlyChecks = 0;
   private started = false;
+  private hazardsPlanned = false;
   readonly log: { at: string; what: string }[] = [];
 
   constructor(
@@ -195,6 +197,12 @@ export class CampaignSimulator implements StepObserver {
     if (period && !this.periods.has(period)) {
       this.periods.add(period);
       await this.planReports(state, period, now);
+    }
+    if (state.phase === 'rectify' && state.phaseStatus === 'running' && !this.hazardsPlanned) {
+      this.hazardsPlanned = true;
+      planHazards(this.store, this.def, instant(state.window?.start ?? state.at), (at, what, act) =>
+        this.schedule(at, what, act),
+      );
     }
     if (state.phase === 'inspect' && state.phaseStatus === 'running' && !this.inspections.has(state.round)) {
       this.inspections.add(state.round);

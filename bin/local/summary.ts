@@ -3,6 +3,7 @@ import type { CampaignDefinition } from '../../functions/shared/domain/definitio
 import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
 import { instant } from '../../functions/shared/domain/schedule.ts';
 import { phaseName } from '../../functions/shared/use-cases/phase-steps.ts';
+import { type LedgerSummary, ledgerSummary, ledgerSummaryMarkdown } from './ledger-summary.ts';
 import type { ExecutionRecord } from './runtime.ts';
 
 /** What the local run ends with: phases, report outcomes per period, bulletins, notifications, tasks, executions. */
@@ -38,6 +39,7 @@ export interface CampaignSummary {
   gates: { round: number; failing: string[]; reRectify: boolean }[];
   executions: ExecutionRecord[];
   campaignWeeks: number;
+  ledger: LedgerSummary;
 }
 
 const local = (iso: string, zone: string) => instant(iso).setZone(zone).toFormat('yyyy-MM-dd HH:mm');
@@ -131,6 +133,7 @@ export const summarize = async (
       })),
     executions,
     campaignWeeks: Math.round(campaignWeeks * 10) / 10,
+    ledger: await ledgerSummary(store, def, last ?? record?.launchedAt),
   };
 };
 
@@ -187,6 +190,7 @@ export const summaryMarkdown = (s: CampaignSummary, files: string[]): string => 
     '',
     `${s.tasks.done}/${s.tasks.total} done${s.tasks.open.length ? `; open: ${s.tasks.open.join('、')}` : ''}`,
     '',
+    ...ledgerSummaryMarkdown(s.ledger),
     '## Executions',
     '',
     '| execution | status | state transitions | history events |',
