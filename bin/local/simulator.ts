@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { itemsForScore } from '../../functions/shared/domain/checklist.ts';
 import type { CampaignDefinition, Unit } from '../../functions/shared/domain/definition.ts';
 import { cutoffOfPeriod } from '../../functions/shared/domain/periods.ts';
 import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
@@ -177,7 +178,10 @@ export class CampaignSimulator implements StepObserver {
             campaignId: this.def.id,
             unitId: unit.id,
             round: state.round,
-            score,
+            // With a checklist the inspector scores item by item; the score is their sum.
+            ...(this.def.acceptance.checklist.length > 0
+              ? { items: itemsForScore(this.def.acceptance.checklist, score) }
+              : { score }),
             inspector: 'office-inspector',
           },
           at,

@@ -102,6 +102,29 @@ describe('a whole campaign through the synthesized state machine (safety-product
     expect(result.steps.filter((s) => s.moment === 'monthlyCheck').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('keeps the hazard ledger along every path, escalates the overdue ones and exports it', async () => {
+    const { items, totals } = result.summary.ledger;
+    const states = items.map((i) => i.state).sort();
+    expect(states).toEqual([
+      'closedUnfixed',
+      'fixedOnSpot',
+      'fixedOnSpot',
+      'rectifying',
+      'verified',
+      'verified',
+      'verified',
+      'verified',
+    ]);
+    expect(totals).toMatchObject({ total: 8, fixed: 6, closedUnfixed: 1, open: 1, overdue: 1, supervised: 1 });
+    expect(items.find((i) => i.supervised)?.failedVerifications).toBe(3);
+    expect(items.filter((i) => i.declines === 1 && i.responsible !== i.foundIn)).toHaveLength(1);
+    expect(items.filter((i) => i.escalatedTo === 4)).toHaveLength(2);
+    expect(result.summary.notifications.byKind.hazardSupervised).toBe(1);
+    const csv = await readFile(join(result.outDir, 'ledger.csv'), 'utf8');
+    expect(csv.trim().split('\r\n')).toHaveLength(9);
+    expect(csv).toContain('已关闭（未整改）');
+  });
+
   it('ran the state machine that `cdk synth` writes into the template', async () => {
     // Prepare: the real CLI synth, with bundling, exactly as `npm run synth` does
     const out = await mkdtemp(join(tmpdir(), 'zhili-synth-'));

@@ -250,6 +250,8 @@ describe('parseDefinitionYaml with test/fixtures/minimal.yaml', () => {
     expect(def.reporting.phases).toEqual(['rectify', 'inspect']);
     expect(def.acceptance).toEqual({
       passScore: 80,
+      praiseScore: 90,
+      checklist: [],
       maxReRectifyRounds: 2,
       reRectifyDays: 14,
       reInspectDays: 7,
@@ -271,6 +273,8 @@ describe('parseDefinitionYaml with test/fixtures/minimal.yaml', () => {
     // Assess
     expect(def.acceptance).toEqual({
       passScore: 80,
+      praiseScore: 90,
+      checklist: [],
       maxReRectifyRounds: 1,
       reRectifyDays: 14,
       reInspectDays: 7,

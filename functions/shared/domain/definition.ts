@@ -165,8 +165,20 @@ export const Reporting = z.discriminatedUnion('cadence', [
 ]);
 export type Reporting = z.infer<typeof Reporting>;
 
+/** One line of the inspection checklist (plan 9's ten-item estate standard, plan 1's fire-safety items). */
+export const ChecklistItem = z.strictObject({
+  id: Id,
+  item: z.string().trim().min(1).max(300),
+  points: z.number().positive().max(100),
+});
+export type ChecklistItem = z.infer<typeof ChecklistItem>;
+
 export const Acceptance = z.strictObject({
   passScore: z.number().min(0).max(100).default(80),
+  /** Units at or above this score are praised in the result notice (通报表彰). */
+  praiseScore: z.number().min(0).max(100).default(90),
+  /** What inspectors score, item by item; the points add up to 100. Empty: a single overall score. */
+  checklist: z.array(ChecklistItem).max(100).default([]),
   /** Plan 9: 再整改再提高 — bounded so a campaign cannot loop forever. */
   maxReRectifyRounds: z.int().min(0).max(5).default(2),
   reRectifyDays: z.int().min(1).max(90).default(14),
@@ -207,6 +219,8 @@ export const CampaignDefinitionShape = z.strictObject({
   reporting: Reporting,
   acceptance: Acceptance.default({
     passScore: 80,
+    praiseScore: 90,
+    checklist: [],
     maxReRectifyRounds: 2,
     reRectifyDays: 14,
     reInspectDays: 7,
@@ -329,6 +343,28 @@ export const CampaignDefinition = CampaignDefinitionShape.superRefine((def, ctx)
       });
     }
   });
+  const checklist = def.acceptance.checklist;
+  if (checklist.length > 0) {
+    const total = checklist.reduce((n, i) => n + i.points, 0);
+    if (Math.abs(total - 100) > 1e-9) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['acceptance', 'checklist'],
+        message: `the checklist's points add up to ${total}; they must add up to 100`,
+      });
+    }
+    const seen = new Set<string>();
+    checklist.forEach((item, index) => {
+      if (seen.has(item.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['acceptance', 'checklist', index, 'id'],
+          message: `duplicate checklist item id "${item.id}"`,
+        });
+      }
+      seen.add(item.id);
+    });
+  }
   if (def.reporting.cadence === 'weekly' && def.reporting.secondStage) {
     const { cutoff, secondStage } = def.reporting;
     if (secondStage.weekday === cutoff.weekday && secondStage.time <= cutoff.time) {

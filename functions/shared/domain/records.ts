@@ -94,6 +94,8 @@ export const InspectionRecord = z.object({
   inspector: z.string(),
   at: IsoInstant,
   notes: z.string().max(2000).default(''),
+  /** Points per checklist item when the campaign has a checklist; `score` is their sum. */
+  items: z.record(z.string(), z.number().min(0)).optional(),
 });
 export type InspectionRecord = z.infer<typeof InspectionRecord>;
 

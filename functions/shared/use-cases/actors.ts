@@ -1,3 +1,4 @@
+import { scoreChecklist } from '../domain/checklist.ts';
 import { StoredDefinition } from '../domain/definition.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import type { CampaignStore } from '../domain/ports.ts';
@@ -24,32 +25,48 @@ export const recordInspection = async (
     campaignId: string;
     unitId: string;
     round: number;
-    score: number;
+    /** The overall score; with a checklist, give `items` instead (or both, and they must agree). */
+    score?: number;
+    items?: Record<string, number>;
     inspector: string;
     notes?: string;
   },
   at: Instant,
 ): Promise<void> => {
-  await runningCampaign(store, input.campaignId);
+  const { def } = await runningCampaign(store, input.campaignId);
   await unitOf(store, input.campaignId, input.unitId);
-  if (!(input.score >= 0 && input.score <= 100)) {
-    throw new ValidationError(`score ${input.score} is outside 0–100`, [
+  const checklist = def.acceptance.checklist;
+  if (input.items && checklist.length === 0) {
+    throw new ValidationError('this campaign has no checklist; give an overall score', [
+      { path: 'items', message: 'no checklist' },
+    ]);
+  }
+  const fromItems = input.items ? scoreChecklist(checklist, input.items) : undefined;
+  if (fromItems !== undefined && input.score !== undefined && input.score !== fromItems) {
+    throw new ValidationError(`score ${input.score} does not match the checklist items' sum ${fromItems}`, [
+      { path: 'score', message: 'does not match the items' },
+    ]);
+  }
+  const score = fromItems ?? input.score ?? Number.NaN;
+  if (!(score >= 0 && score <= 100)) {
+    throw new ValidationError(`score ${input.score ?? '(none)'} is outside 0–100`, [
       { path: 'score', message: 'must be 0–100' },
     ]);
   }
   await store.putInspection(input.campaignId, {
     unitId: input.unitId,
     round: input.round,
-    score: input.score,
+    score,
     inspector: input.inspector,
     at: iso(at),
     notes: input.notes ?? '',
+    ...(input.items ? { items: input.items } : {}),
   });
   await store.appendAudit(input.campaignId, {
     at: iso(at),
     actor: input.inspector,
     action: 'inspection.recorded',
-    detail: { unitId: input.unitId, round: input.round, score: input.score },
+    detail: { unitId: input.unitId, round: input.round, score },
   });
 };
 

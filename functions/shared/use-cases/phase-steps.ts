@@ -10,6 +10,7 @@ import type { CampaignStore } from '../domain/ports.ts';
 import { actualWindow, iso, localDate } from '../domain/schedule.ts';
 import type { CampaignState } from '../domain/state.ts';
 import { advance, finish, loadStep, queueNotifications, windowToState } from './advance.ts';
+import { resultNotices } from './inspection-notices.ts';
 
 export const DEFAULT_PHASE_NAMES: Record<Phase, string> = {
   mobilize: '动员部署',
@@ -187,6 +188,7 @@ export const acceptanceGate = async (store: CampaignStore, state: CampaignState)
       subject: `【${def.title}】验收未达标通知`,
       body: `${u.name}验收得分${scores.get(u.id)}分，低于${pass}分。${another ? `请于${def.acceptance.reRectifyDays}天内完成再整改。` : ''}`,
     })),
+    ...resultNotices(def, state.round, units, scores),
   ];
   const pending = await queueNotifications(store, ctx, drafts);
   return advance(store, ctx, state, 'phaseEnd', {
