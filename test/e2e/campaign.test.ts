@@ -115,7 +115,14 @@ describe('a whole campaign through the synthesized state machine (safety-product
       'verified',
       'verified',
     ]);
-    expect(totals).toMatchObject({ total: 8, fixed: 6, closedUnfixed: 1, open: 1, overdue: 1, supervised: 1 });
+    expect(totals).toMatchObject({
+      total: 8,
+      fixed: 6,
+      closedUnfixed: 1,
+      open: 1,
+      overdue: 1,
+      supervised: 1,
+    });
     expect(items.find((i) => i.supervised)?.failedVerifications).toBe(3);
     expect(items.filter((i) => i.declines === 1 && i.responsible !== i.foundIn)).toHaveLength(1);
     expect(items.filter((i) => i.escalatedTo === 4)).toHaveLength(2);
