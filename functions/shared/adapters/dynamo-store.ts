@@ -52,7 +52,7 @@ const taskItem = (campaignId: string, task: TaskRecord): Item => ({
 });
 
 /** A hazard as stored: on the sparse deadline index only while open with a next check. */
-const hazardItem = (campaignId: string, hazard: HazardRecord): Item => ({
+export const hazardItem = (campaignId: string, hazard: HazardRecord): Item => ({
   pk: keys.campaign(campaignId),
   sk: keys.hazard(hazard.id),
   ...hazard,

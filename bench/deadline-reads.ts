@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { createTableFromTemplate, type DynamoDbLocal } from '../bin/local/dynamodb-local.ts';
+import { synthesize } from '../bin/local/synthesized.ts';
+import { documentClient } from '../functions/shared/adapters/clients.ts';
+import { DynamoCampaignStore, hazardItem } from '../functions/shared/adapters/dynamo-store.ts';
+import { withoutUnits } from '../functions/shared/domain/definition.ts';
+import type { HazardRecord } from '../functions/shared/domain/hazard.ts';
+import { parseDefinitionYaml } from '../functions/shared/domain/load-definition.ts';
+import { instant, iso } from '../functions/shared/domain/schedule.ts';
+import { CampaignState } from '../functions/shared/domain/state.ts';
+import { checkDeadlines } from '../functions/shared/use-cases/check-deadlines.ts';
+import { initialState } from '../functions/shared/use-cases/launch-campaign.ts';
+
+/**
+ * What the deadline check reads when 100 of 100,000 open ledger items are due: the read capacity
+ * DynamoDB reports (ReturnConsumedCapacity) for the check as the code runs it — the campaign
+ * GetItem, the due-index Query, the units Query, the next-due Query — against a Scan of the same
+ * table that filters the same 100 items out. The table is the synthesized one (same keys and
+ * sparse index) on DynamoDB Local, which computes consumed capacity as DynamoDB does (4 KB read
+ * units, eventually consistent halves).
+ */
+
+export interface DeadlineReadsResult {
+  items: number;
+  due: number;
+  /** Read capacity units consumed by the whole deadline check (every read it makes). */
+  checkReadUnits: number;
+  /** …of which the due-index Query. */
+  indexQueryReadUnits: number;
+  scanReadUnits: number;
+  ratio: number;
+  notificationsQueued: number;
+}
+
+/** Adds ReturnConsumedCapacity to every read the store sends and sums what comes back. */
+const meterReads = (doc: DynamoDBDocumentClient) => {
+  const meter = { total: 0, byIndex: 0, on: false };
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { ReturnConsumedCapacity?: string; IndexName?: string };
+      // Writes (the check's own bookkeeping and its outbox) are not what is compared: reads only.
+      const read = ['GetCommand', 'QueryCommand', 'ScanCommand', 'BatchGetCommand'].includes(
+        String(context.commandName),
+      );
+      if (meter.on && read) input.ReturnConsumedCapacity = 'TOTAL';
+      const out = await next(args);
+      const consumed = (out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
+        .ConsumedCapacity;
+      if (meter.on && read && consumed) {
+        for (const c of Array.isArray(consumed) ? consumed : [consumed]) {
+          meter.total += c.CapacityUnits ?? 0;
+          if (input.IndexName) meter.byIndex += c.CapacityUnits ?? 0;
+        }
+      }
+      return out;
+    },
+    { step: 'initialize', name: 'zhiliReadMeter' },
+  );
+  return meter;
+};
+
+const FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'minimal.yaml');
+
+export const measureDeadlineReads = async (
+  db: DynamoDbLocal,
+  options: { items: number; due: number; log?: (line: string) => void },
+): Promise<DeadlineReadsResult> => {
+  const log = options.log ?? (() => {});
+  const tableName = `bench-due-${randomUUID().slice(0, 8)}`;
+  await createTableFromTemplate(db.client, tableName, synthesize().tableProperties);
+  const doc = documentClient(db.client);
+  const store = new DynamoCampaignStore(doc, tableName);
+  const def = parseDefinitionYaml(await readFile(FIXTURE, 'utf8'), FIXTURE);
+  const launchAt = instant('2027-02-20T09:00:00+08:00');
+  await store.createCampaign(
+    def,
+    {
+      id: def.id,
+      title: def.title,
+      definition: withoutUnits(def),
+      status: 'running',
+      generation: 1,
+      executionName: `${def.id}-g1`,
+      launchedAt: iso(launchAt),
+      round: 0,
+      reRectifyUnits: [],
+      unitCount: def.organisation.units.length,
+    },
+    [],
+  );
+
+  // The check runs at T. Due items were ordered an hour before T with a deadline at T; the rest are
+  // open with deadlines weeks later, so all 100,000 sit on the sparse index.
+  const at = instant('2027-03-10T10:00:00+08:00');
+  const units = def.organisation.units.map((u) => u.id);
+  const item = (n: number): HazardRecord => {
+    const due = n < options.due;
+    const deadline = due ? at : at.plus({ days: 7 + (n % 30) });
+    return {
+      id: `hz-bench${String(n).padStart(6, '0')}`,
+      unitId: units[n % units.length] as string,
+      location: `幸福路${n}号`,
+      category: '消防器材',
+      description: '灭火器压力不足、已过检验期，需更换并建立月检记录',
+      urgency: 'yellow',
+      reportedBy: '陈刚',
+      reportedAt: iso(at.minus({ days: 2 })),
+      state: 'rectifying',
+      lastAction: 'accept',
+      responsibleUnit: units[n % units.length] as string,
+      measures: '更换合格灭火器并建立月检记录',
+      deadline: iso(deadline),
+      deadlineSetAt: iso(at.minus({ days: 2 })),
+      deadlineRound: 1,
+      failedVerifications: 0,
+      declines: 0,
+      version: 3,
+      updatedAt: iso(at.minus({ days: 2 })),
+      // Notice and due-soon reminder already sent: next is rung 1 at the deadline.
+      nextCheckAt: iso(deadline),
+      sent: ['notice#1', 'dueSoon#1'],
+    };
+  };
+  const started = Date.now();
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < options.items; i += 25) {
+    batches.push(
+      Array.from({ length: Math.min(25, options.items - i) }, (_, k) => hazardItem(def.id, item(i + k))),
+    );
+  }
+  const writeBatch = async (batch: Record<string, unknown>[]) => {
+    let requests = batch.map((Item) => ({ PutRequest: { Item } }));
+    while (requests.length > 0) {
+      const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+      requests = (out.UnprocessedItems?.[tableName] ?? []) as typeof requests;
+    }
+  };
+  for (let i = 0; i < batches.length; i += 8) {
+    await Promise.all(batches.slice(i, i + 8).map(writeBatch));
+    if ((i / 8) % 100 === 0)
+      log(`  wrote ${Math.min((i + 8) * 25, options.items)} of ${options.items} items`);
+  }
+  log(`  table filled in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+  // The due items found by scanning the table instead (before the check moves their next checks on).
+  let scanReadUnits = 0;
+  let scanned = 0;
+  for await (const page of paginateScan(
+    { client: doc, pageSize: 1000 },
+    {
+      TableName: tableName,
+      FilterExpression: 'begins_with(sk, :hazard) AND nextCheckAt <= :at',
+      ExpressionAttributeValues: { ':hazard': 'HAZARD#', ':at': iso(at) },
+      ReturnConsumedCapacity: 'TOTAL',
+    },
+  )) {
+    scanReadUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
+    scanned += page.Count ?? 0;
+  }
+  // The deadline check as the workflow runs it, metered.
+  const meter = meterReads(doc);
+  const state = CampaignState.parse({
+    ...initialState(def, launchAt),
+    phase: 'rectify',
+    phaseStatus: 'running',
+    window: { start: '2027-02-28T16:00:00.000Z', end: '2027-03-21T16:00:00.000Z' },
+    at: iso(at.minus({ hours: 1 })),
+    lastMoment: 'deadlines',
+    next: { at: iso(at), action: 'checkDeadlines', moment: 'deadlines' },
+  });
+  meter.on = true;
+  const after = await checkDeadlines(store, state);
+  meter.on = false;
+
+  if (scanned !== options.due)
+    throw new Error(`the scan found ${scanned} due items, expected ${options.due}`);
+  const notificationsQueued = (await store.listNotifications(def.id)).length;
+  if (after.pendingNotifications === 0 || notificationsQueued !== options.due) {
+    throw new Error(`the check queued ${notificationsQueued} notices for ${options.due} due items`);
+  }
+  return {
+    items: options.items,
+    due: options.due,
+    checkReadUnits: meter.total,
+    indexQueryReadUnits: meter.byIndex,
+    scanReadUnits,
+    ratio: scanReadUnits / meter.total,
+    notificationsQueued,
+  };
+};
