@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+
+const zhili = async (args: string[], env: Record<string, string>) => {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(tsx, ['bin/zhili.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+};
+
+describe('zhili hazard on the local runtime', () => {
+  it('reports an item, refuses bad commands with exit 1 and changes nothing, lists and exports the ledger', async () => {
+    // Prepare
+    const home = await mkdtemp(join(tmpdir(), 'zhili-hazard-'));
+    const env = { ZHILI_HOME: home };
+    const launched = await zhili(
+      [
+        'launch',
+        'test/fixtures/minimal.yaml',
+        '--at',
+        '2027-02-20T09:00+08:00',
+        '--until',
+        '2027-03-02T09:00+08:00',
+      ],
+      env,
+    );
+    expect(launched.code).toBe(0);
+
+    // Act
+    const report = await zhili(
+      [
+        'hazard',
+        'report',
+        'minimal-2027',
+        '--unit',
+        'dongfeng-grid-1',
+        '--location',
+        '幸福路12号',
+        '--category',
+        '消防通道',
+        '--description',
+        '安全出口堆放杂物',
+        '--urgency',
+        'red',
+        '--by',
+        '陈刚',
+        '--at',
+        '2027-03-02T09:00+08:00',
+        '--json',
+      ],
+      env,
+    );
+    const item = JSON.parse(report.stdout) as { id: string; state: string };
+    const pastDeadline = await zhili(
+      [
+        'hazard',
+        'order',
+        'minimal-2027',
+        item.id,
+        '--measures',
+        '清理',
+        '--deadline',
+        '2027-03-01T00:00+08:00',
+      ].concat(['--by', '李明', '--at', '2027-03-02T09:10+08:00']),
+      env,
+    );
+    const neverSubmitted = await zhili(
+      [
+        'hazard',
+        'verify',
+        'minimal-2027',
+        item.id,
+        '--pass',
+        '--by',
+        '陈刚',
+        '--at',
+        '2027-03-02T09:20+08:00',
+      ],
+      env,
+    );
+    const list = await zhili(
+      ['hazard', 'list', 'minimal-2027', '--json', '--at', '2027-03-02T10:00+08:00'],
+      env,
+    );
+    const csv = join(home, 'ledger.csv');
+    const exported = await zhili(['hazard', 'export', 'minimal-2027', '--out', csv], env);
+
+    // Assess
+    expect(report.code).toBe(0);
+    expect(item.state).toBe('reported');
+    expect(pastDeadline.code).toBe(1);
+    expect(pastDeadline.stderr).toMatch(/a deadline must be in the future/);
+    expect(pastDeadline.stderr).toContain('Nothing was changed.');
+    expect(neverSubmitted.code).toBe(1);
+    expect(neverSubmitted.stderr).toMatch(/cannot verify hazard hz-[0-9a-f]+: it is reported/);
+    const ledger = JSON.parse(list.stdout) as {
+      items: { id: string; version: number }[];
+      counts: { unitId: string; open: number }[];
+    };
+    expect(ledger.items.map((i) => [i.id, i.version])).toEqual([[item.id, 1]]);
+    expect(ledger.counts.find((c) => c.unitId === 'dongfeng-grid-1')?.open).toBe(1);
+    expect(exported.code).toBe(0);
+    expect(await readFile(csv, 'utf8')).toContain(
+      `${item.id},东风社区第一网格,幸福路12号,消防通道,安全出口堆放杂物,红,陈刚`,
+    );
+  });
+});
