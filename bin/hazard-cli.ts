@@ -1,6 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { documentClient } from '../functions/shared/adapters/clients.ts';
+import { DynamoCampaignStore } from '../functions/shared/adapters/dynamo-store.ts';
 import { StoredDefinition } from '../functions/shared/domain/definition.ts';
 import {
   ConflictError,
@@ -25,8 +28,9 @@ import {
   listLedger,
   reportHazard,
 } from '../functions/shared/use-cases/hazards.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from './local/dynamodb-local.ts';
 import { writeLedgerXlsx } from './local/ledger-xlsx.ts';
-import { LocalRuntime } from './local/runtime.ts';
+import { LOCAL_TABLE } from './local/runtime.ts';
 
 /**
  * `zhili hazard …`: the ledger's commands against the local runtime's table (.zhili/). Each command
@@ -50,21 +54,27 @@ interface Common {
   json?: boolean;
 }
 
+/**
+ * Runs a ledger command on the table `zhili launch` left in the local runtime's database. Only
+ * DynamoDB Local is started: the ledger needs no state machine, and skipping the CDK synthesis
+ * makes each command a few seconds faster.
+ */
 const withStore = async (
   stateDir: string,
-  campaignId: string,
   opts: Common,
   act: (store: CampaignStore, at: Instant) => Promise<void>,
 ): Promise<never> => {
-  let runtime: LocalRuntime | undefined;
+  let db: DynamoDbLocal | undefined;
   let code: number = EXIT.ok;
   try {
     await mkdir(join(stateDir, 'db'), { recursive: true });
-    runtime = await LocalRuntime.start({
-      outDir: join(stateDir, 'out', campaignId),
-      dbPath: join(stateDir, 'db'),
-    });
-    await act(runtime.store, instant(opts.at ?? new Date().toISOString()));
+    db = await startDynamoDbLocal({ dbPath: join(stateDir, 'db') });
+    const tables = await db.client.send(new ListTablesCommand({}));
+    if (!tables.TableNames?.includes(LOCAL_TABLE)) {
+      throw new NotFoundError('no campaign on the local runtime; launch one with `zhili launch <file>`');
+    }
+    const store = new DynamoCampaignStore(documentClient(db.client), LOCAL_TABLE);
+    await act(store, instant(opts.at ?? new Date().toISOString()));
   } catch (error) {
     const refused =
       error instanceof ValidationError ||
@@ -81,7 +91,7 @@ const withStore = async (
     }
     code = refused ? EXIT.badInput : EXIT.runtime;
   }
-  await runtime?.stop();
+  await db?.stop();
   process.exit(code);
 };
 
@@ -139,7 +149,7 @@ export const hazardCommand = (stateDir: string): Command => {
         photo?: string[];
       },
     ) =>
-      withStore(stateDir, campaignId, opts, async (store, at) => {
+      withStore(stateDir, opts, async (store, at) => {
         const item = await reportHazard(
           store,
           {
@@ -171,7 +181,7 @@ export const hazardCommand = (stateDir: string): Command => {
     withCommon(
       configure(hazard.command(name).description(description).argument('<campaign>').argument('<item>')),
     ).action(async (campaignId: string, hazardId: string, opts: Common & Record<string, unknown>) =>
-      withStore(stateDir, campaignId, opts, async (store, at) => {
+      withStore(stateDir, opts, async (store, at) => {
         const item = await actOnHazard(
           store,
           { campaignId, hazardId, actor: actor(opts), command: toCommand(opts) },
@@ -304,7 +314,7 @@ export const hazardCommand = (stateDir: string): Command => {
       .argument('<campaign>')
       .argument('<item>'),
   ).action(async (campaignId: string, hazardId: string, opts: Common) =>
-    withStore(stateDir, campaignId, opts, async (store) => {
+    withStore(stateDir, opts, async (store) => {
       const item = await getHazard(store, campaignId, hazardId);
       const trail = await hazardTrail(store, campaignId, hazardId);
       if (opts.json) return console.log(JSON.stringify({ item, trail }, null, 2));
@@ -331,7 +341,7 @@ export const hazardCommand = (stateDir: string): Command => {
       campaignId: string,
       opts: Common & { unit?: string; state?: HazardState; overdue?: boolean; open?: boolean },
     ) =>
-      withStore(stateDir, campaignId, opts, async (store, at) => {
+      withStore(stateDir, opts, async (store, at) => {
         const items = await listLedger(
           store,
           campaignId,
@@ -359,7 +369,7 @@ export const hazardCommand = (stateDir: string): Command => {
       .argument('<campaign>')
       .option('--out <file>', 'ledger.csv or ledger.xlsx', 'ledger.csv'),
   ).action(async (campaignId: string, opts: Common & { out: string }) =>
-    withStore(stateDir, campaignId, opts, async (store, at) => {
+    withStore(stateDir, opts, async (store, at) => {
       const record = await store.getCampaign(campaignId);
       if (!record) throw new NotFoundError(`no campaign "${campaignId}" on the local runtime`);
       const def = StoredDefinition.parse(record.definition);
