@@ -267,20 +267,24 @@ const withDeadline = (
   deadlineRound: item.deadlineRound + 1,
 });
 
+/** Parses a boundary value, or refuses it naming every field that is wrong. */
+const parseOrRefuse = <S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> => {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  throw new ValidationError(
+    `${what} is invalid: ${issues.map((i) => `${i.path || '(all)'}: ${i.message}`).join('; ')}`,
+    issues,
+  );
+};
+
 /** Creates the item from a report: reported, or closed at once when fixed on the spot. */
 export const reportHazard = (
   campaignId: string,
   raw: ReportHazardInput,
   ctx: HazardContext,
 ): HazardChange => {
-  const parsed = ReportHazardInput.safeParse(raw);
-  if (!parsed.success) {
-    throw new ValidationError(
-      `hazard report is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(report)'}: ${i.message}`).join('; ')}`,
-      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    );
-  }
-  const input = parsed.data;
+  const input = parseOrRefuse(ReportHazardInput, raw, 'hazard report');
   knownUnit(ctx, input.unitId, 'unitId');
   const at = iso(ctx.at);
   const state: HazardState = input.fixedOnSpot ? 'fixedOnSpot' : 'reported';
@@ -331,14 +335,7 @@ export const applyHazardCommand = (
   raw: HazardCommandInput,
   ctx: HazardContext,
 ): HazardChange => {
-  const parsed = HazardCommand.safeParse(raw);
-  if (!parsed.success) {
-    throw new ValidationError(
-      `hazard command is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(command)'}: ${i.message}`).join('; ')}`,
-      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    );
-  }
-  const command = parsed.data;
+  const command = parseOrRefuse(HazardCommand, raw, 'hazard command');
   if (!ALLOWED[item.state].includes(command.action)) {
     const why =
       command.action === 'verify'
