@@ -6,8 +6,8 @@ import { phaseGaps } from '../functions/shared/domain/definition.ts';
 import { DefinitionError } from '../functions/shared/domain/errors.ts';
 import { instant } from '../functions/shared/domain/schedule.ts';
 import { EXIT, fail, isoInstant, loadFile, printDefinitionError, stateDir } from './cli/common.ts';
+import { hazardCommand } from './cli/hazard-commands.ts';
 import { registerReportCommands } from './cli/report-commands.ts';
-import { hazardCommand } from './hazard-cli.ts';
 import { playCampaign } from './local/play.ts';
 import { LocalRuntime } from './local/runtime.ts';
 
@@ -174,6 +174,6 @@ program
   });
 
 registerReportCommands(program);
-program.addCommand(hazardCommand(stateDir));
+program.addCommand(hazardCommand());
 
 await program.parseAsync();

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import {
   ConflictError,
   DefinitionError,
+  ForbiddenError,
   NotFoundError,
   ValidationError,
 } from '../../functions/shared/domain/errors.ts';
@@ -51,7 +52,12 @@ export const fail = (error: unknown, json: boolean): never => {
     process.exit(EXIT.badInput);
   }
   // The use cases' refusals: the input was wrong (or the state forbids it), not the runtime.
-  if (error instanceof ValidationError || error instanceof NotFoundError || error instanceof ConflictError) {
+  if (
+    error instanceof ValidationError ||
+    error instanceof NotFoundError ||
+    error instanceof ConflictError ||
+    error instanceof ForbiddenError
+  ) {
     const issues = error instanceof ValidationError ? error.issues : [];
     if (json) console.log(JSON.stringify({ ok: false, error: error.name, message: error.message, issues }));
     else {

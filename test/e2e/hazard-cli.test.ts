@@ -85,7 +85,7 @@ describe('zhili hazard on the local runtime', () => {
     expect(item.state).toBe('reported');
     expect(pastDeadline.code).toBe(1);
     expect(pastDeadline.stderr).toMatch(/a deadline must be in the future/);
-    expect(pastDeadline.stderr).toContain('Nothing was changed.');
+    expect(pastDeadline.stderr).toContain('Nothing was written.');
     expect(exported.code).toBe(0);
     const text = await readFile(csv, 'utf8');
     // The refused order changed nothing: the item is still as reported, with no measures or deadline.

@@ -28,7 +28,7 @@ import {
 } from '../../functions/shared/use-cases/hazards.ts';
 import { launchCampaign } from '../../functions/shared/use-cases/launch-campaign.ts';
 import { acceptanceGate, closePhase, startPhase } from '../../functions/shared/use-cases/phase-steps.ts';
-import { MemoryCampaignStore, RecordingEngine } from '../support/memory-store.ts';
+import { MemoryBulletinArchive, MemoryCampaignStore, RecordingEngine } from '../support/memory-store.ts';
 
 const fixturePath = join(import.meta.dirname, '../fixtures/minimal.yaml');
 const minimal = (): CampaignDefinition => parseDefinitionYaml(readFileSync(fixturePath, 'utf8'), fixturePath);
@@ -38,7 +38,14 @@ const REPORTER = '陈刚';
 const OFFICE = '李明';
 const at = (local: string): Instant => instant(`${local}+08:00`);
 
-const STEPS = { startPhase, collectReports, checkDeadlines, closePhase, gate: acceptanceGate } as const;
+const archive = new MemoryBulletinArchive();
+const STEPS = {
+  startPhase,
+  collectReports: (store: MemoryCampaignStore, state: CampaignState) => collectReports(store, archive, state),
+  checkDeadlines,
+  closePhase,
+  gate: acceptanceGate,
+} as const;
 
 const step = (store: MemoryCampaignStore, state: CampaignState): Promise<CampaignState> => {
   const action = state.next.action;

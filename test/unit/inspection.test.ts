@@ -12,7 +12,7 @@ import { checkDeadlines } from '../../functions/shared/use-cases/check-deadlines
 import { collectReports } from '../../functions/shared/use-cases/collect-reports.ts';
 import { launchCampaign } from '../../functions/shared/use-cases/launch-campaign.ts';
 import { acceptanceGate, closePhase, startPhase } from '../../functions/shared/use-cases/phase-steps.ts';
-import { MemoryCampaignStore, RecordingEngine } from '../support/memory-store.ts';
+import { MemoryBulletinArchive, MemoryCampaignStore, RecordingEngine } from '../support/memory-store.ts';
 
 const fixturePath = join(import.meta.dirname, '../fixtures/minimal.yaml');
 const minimal = (): CampaignDefinition => parseDefinitionYaml(readFileSync(fixturePath, 'utf8'), fixturePath);
@@ -111,7 +111,14 @@ describe('scoring against a checklist', () => {
 });
 
 const CAMPAIGN = 'minimal-2027';
-const STEPS = { startPhase, collectReports, checkDeadlines, closePhase, gate: acceptanceGate } as const;
+const archive = new MemoryBulletinArchive();
+const STEPS = {
+  startPhase,
+  collectReports: (store: MemoryCampaignStore, state: CampaignState) => collectReports(store, archive, state),
+  checkDeadlines,
+  closePhase,
+  gate: acceptanceGate,
+} as const;
 
 /** Launches and walks the workflow to its first acceptance gate, recording `scores` during the inspection. */
 const toGate = async (def: CampaignDefinition, record: (store: MemoryCampaignStore) => Promise<void>) => {

@@ -1,25 +1,20 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { documentClient } from '../functions/shared/adapters/clients.ts';
-import { DynamoCampaignStore } from '../functions/shared/adapters/dynamo-store.ts';
-import { StoredDefinition } from '../functions/shared/domain/definition.ts';
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-} from '../functions/shared/domain/errors.ts';
+import { Command, Option } from 'commander';
+import { documentClient } from '../../functions/shared/adapters/clients.ts';
+import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
+import { StoredDefinition } from '../../functions/shared/domain/definition.ts';
+import { NotFoundError, ValidationError } from '../../functions/shared/domain/errors.ts';
 import {
   HAZARD_STATES,
   type HazardCommandInput,
   type HazardRecord,
   type HazardState,
-} from '../functions/shared/domain/hazard.ts';
-import { ledgerCsv, ledgerRows, STATE_LABELS } from '../functions/shared/domain/ledger-export.ts';
-import type { CampaignStore } from '../functions/shared/domain/ports.ts';
-import { type Instant, instant } from '../functions/shared/domain/schedule.ts';
+} from '../../functions/shared/domain/hazard.ts';
+import { ledgerCsv, ledgerRows, STATE_LABELS } from '../../functions/shared/domain/ledger-export.ts';
+import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
+import { type Instant, instant } from '../../functions/shared/domain/schedule.ts';
 import {
   actOnHazard,
   getHazard,
@@ -27,24 +22,16 @@ import {
   ledgerCounts,
   listLedger,
   reportHazard,
-} from '../functions/shared/use-cases/hazards.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from './local/dynamodb-local.ts';
-import { writeLedgerXlsx } from './local/ledger-xlsx.ts';
-import { LOCAL_TABLE } from './local/runtime.ts';
+} from '../../functions/shared/use-cases/hazards.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local.ts';
+import { writeLedgerXlsx } from '../local/ledger-xlsx.ts';
+import { LOCAL_TABLE } from '../local/runtime.ts';
+import { EXIT, fail, isoInstant, stateDir } from './common.ts';
 
 /**
  * `zhili hazard …`: the ledger's commands against the local runtime's table (.zhili/). Each command
  * acts at --at (default now) as --by (default $USER). Refusals exit 1 with the domain's message.
  */
-
-const EXIT = { ok: 0, badInput: 1, usage: 2, runtime: 3 } as const;
-
-const isoInstant = (value: string): string => {
-  const parsed = Date.parse(value);
-  if (Number.isNaN(parsed))
-    throw new InvalidArgumentError('expected an ISO date or instant, e.g. 2027-06-01T18:00+08:00');
-  return new Date(parsed).toISOString();
-};
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -56,16 +43,13 @@ interface Common {
 
 /**
  * Runs a ledger command on the table `zhili launch` left in the local runtime's database. Only
- * DynamoDB Local is started: the ledger needs no state machine, and skipping the CDK synthesis
- * makes each command a few seconds faster.
+ * DynamoDB Local is started: the ledger needs no state machine and no synthesis.
  */
 const withStore = async (
-  stateDir: string,
   opts: Common,
   act: (store: CampaignStore, at: Instant) => Promise<void>,
 ): Promise<never> => {
   let db: DynamoDbLocal | undefined;
-  let code: number = EXIT.ok;
   try {
     await mkdir(join(stateDir, 'db'), { recursive: true });
     db = await startDynamoDbLocal({ dbPath: join(stateDir, 'db') });
@@ -76,23 +60,11 @@ const withStore = async (
     const store = new DynamoCampaignStore(documentClient(db.client), LOCAL_TABLE);
     await act(store, instant(opts.at ?? new Date().toISOString()));
   } catch (error) {
-    const refused =
-      error instanceof ValidationError ||
-      error instanceof NotFoundError ||
-      error instanceof ConflictError ||
-      error instanceof ForbiddenError;
-    if (opts.json)
-      console.log(
-        JSON.stringify({ ok: false, error: (error as Error).name, message: (error as Error).message }),
-      );
-    else {
-      console.error(`✗ ${(error as Error).message}`);
-      if (refused) console.error('Nothing was changed.');
-    }
-    code = refused ? EXIT.badInput : EXIT.runtime;
+    await db?.stop();
+    fail(error, Boolean(opts.json));
   }
   await db?.stop();
-  process.exit(code);
+  process.exit(EXIT.ok);
 };
 
 const actor = (opts: Common): string => opts.by ?? process.env.USER ?? 'local-admin';
@@ -115,7 +87,7 @@ const withCommon = (command: Command): Command =>
     .option('--by <name>', 'who acts (default: $USER); the office is its head or staff by name')
     .option('--json', 'machine-readable output');
 
-export const hazardCommand = (stateDir: string): Command => {
+export const hazardCommand = (): Command => {
   // Set before the subcommands are made, so that they inherit it: usage errors exit 2, as everywhere.
   const hazard = new Command('hazard')
     .description('The hazard ledger (隐患台账): report, rectify, verify, list, export')
@@ -149,7 +121,7 @@ export const hazardCommand = (stateDir: string): Command => {
         photo?: string[];
       },
     ) =>
-      withStore(stateDir, opts, async (store, at) => {
+      withStore(opts, async (store, at) => {
         const item = await reportHazard(
           store,
           {
@@ -181,7 +153,7 @@ export const hazardCommand = (stateDir: string): Command => {
     withCommon(
       configure(hazard.command(name).description(description).argument('<campaign>').argument('<item>')),
     ).action(async (campaignId: string, hazardId: string, opts: Common & Record<string, unknown>) =>
-      withStore(stateDir, opts, async (store, at) => {
+      withStore(opts, async (store, at) => {
         const item = await actOnHazard(
           store,
           { campaignId, hazardId, actor: actor(opts), command: toCommand(opts) },
@@ -314,7 +286,7 @@ export const hazardCommand = (stateDir: string): Command => {
       .argument('<campaign>')
       .argument('<item>'),
   ).action(async (campaignId: string, hazardId: string, opts: Common) =>
-    withStore(stateDir, opts, async (store) => {
+    withStore(opts, async (store) => {
       const item = await getHazard(store, campaignId, hazardId);
       const trail = await hazardTrail(store, campaignId, hazardId);
       if (opts.json) return console.log(JSON.stringify({ item, trail }, null, 2));
@@ -341,7 +313,7 @@ export const hazardCommand = (stateDir: string): Command => {
       campaignId: string,
       opts: Common & { unit?: string; state?: HazardState; overdue?: boolean; open?: boolean },
     ) =>
-      withStore(stateDir, opts, async (store, at) => {
+      withStore(opts, async (store, at) => {
         const items = await listLedger(
           store,
           campaignId,
@@ -369,7 +341,7 @@ export const hazardCommand = (stateDir: string): Command => {
       .argument('<campaign>')
       .option('--out <file>', 'ledger.csv or ledger.xlsx', 'ledger.csv'),
   ).action(async (campaignId: string, opts: Common & { out: string }) =>
-    withStore(stateDir, opts, async (store, at) => {
+    withStore(opts, async (store, at) => {
       const record = await store.getCampaign(campaignId);
       if (!record) throw new NotFoundError(`no campaign "${campaignId}" on the local runtime`);
       const def = StoredDefinition.parse(record.definition);
