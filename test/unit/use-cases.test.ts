@@ -230,17 +230,19 @@ describe('the workflow, step by step from launch to long-term management', () =>
       '2027-03-15',
       '2027-03-22',
     ]);
-    // Each of the 3 tasks: one due-soon check and one overdue check.
-    expect(taken.filter((t) => t.action === 'checkDeadlines')).toHaveLength(6);
+    // Each of the 3 tasks, none of them done: a due-soon check, then a check a day for each rung of
+    // the escalation ladder (liaison, leader, office, leading group); the walk ends before the last
+    // task's fourth rung (2027-03-29), which is the next wake.
+    expect(taken.filter((t) => t.action === 'checkDeadlines')).toHaveLength(14);
     expect(end).toMatchObject({
       phase: 'longTerm',
       round: 0,
       window: { start: '2027-03-28T16:00:00.000Z', end: null },
     });
     expect(end.next).toEqual({
-      at: '2027-04-01T01:00:00.000Z',
+      at: '2027-03-29T16:00:00.000Z',
       action: 'checkDeadlines',
-      moment: 'monthlyCheck',
+      moment: 'deadlines',
     });
     const phases = await store.listPhases(CAMPAIGN);
     expect(phases.map((p) => [p.phase, p.closedAt ?? null])).toEqual([
@@ -646,7 +648,7 @@ describe('checkDeadlines', () => {
       .map((n) => `${n.kind}:${n.recipient.key}`)
       .sort();
 
-  it('sends the due-soon reminder, then the overdue notice, exactly once per task', async () => {
+  it('sends the due-soon reminder, then climbs the escalation ladder a rung a day, each rung once', async () => {
     // Prepare
     const { store, state } = await launched();
 
@@ -655,19 +657,26 @@ describe('checkDeadlines', () => {
 
     // Assess
     expect(taken.filter((t) => t.action === 'checkDeadlines').map((t) => t.at)).toEqual([
-      '2027-03-11T16:00:00.000Z',
-      '2027-03-12T16:00:00.000Z',
-      '2027-03-18T16:00:00.000Z',
+      '2027-03-11T16:00:00.000Z', // shop-fire-check: due soon
+      '2027-03-12T16:00:00.000Z', // its deadline: the lead unit's liaison
+      '2027-03-13T16:00:00.000Z', // + 1 day: the unit's leader
+      '2027-03-14T16:00:00.000Z', // + 2 days: the office
+      '2027-03-15T16:00:00.000Z', // + 3 days: the leading group
+      '2027-03-18T16:00:00.000Z', // anti-fraud-publicity: due soon
       '2027-03-19T16:00:00.000Z',
+      '2027-03-20T16:00:00.000Z',
+      '2027-03-21T16:00:00.000Z', // the rectify phase ends at the same instant, after the check
     ]);
     expect(await taskNotices(store, '个体工商户、超市防火检查')).toEqual([
       'taskDueSoon:unit:dongfeng-community:liaison',
+      'taskOverdue:leadingGroup:leader',
+      'taskOverdue:office:head',
       'taskOverdue:unit:dongfeng-community:leader',
       'taskOverdue:unit:dongfeng-community:liaison',
     ]);
     expect(await store.getTask(CAMPAIGN, 'shop-fire-check')).toMatchObject({
       status: 'open',
-      notified: ['dueSoon', 'overdue'],
+      notified: ['dueSoon', 'overdue#1', 'overdue#2', 'overdue#3', 'overdue#4'],
     });
     expect((await store.getTask(CAMPAIGN, 'shop-fire-check'))?.nextCheckAt).toBeUndefined();
   });
@@ -686,9 +695,13 @@ describe('checkDeadlines', () => {
 
     // Assess
     expect(await taskNotices(store, '防盗、防诈骗宣传')).toEqual([]);
+    // Only shop-fire-check, still open, is checked: due soon, then the four rungs.
     expect(taken.filter((t) => t.action === 'checkDeadlines').map((t) => t.at)).toEqual([
       '2027-03-11T16:00:00.000Z',
       '2027-03-12T16:00:00.000Z',
+      '2027-03-13T16:00:00.000Z',
+      '2027-03-14T16:00:00.000Z',
+      '2027-03-15T16:00:00.000Z',
     ]);
   });
 
@@ -765,10 +778,12 @@ describe('items already overdue when the workflow looks', () => {
     expect(started.next).toMatchObject({ action: 'checkDeadlines', moment: 'deadlines', at: started.at });
     await step(store, started);
     const overdue = (await store.listNotifications(CAMPAIGN)).filter((n) => n.kind === 'taskOverdue');
-    expect(overdue.map((n) => n.recipient.key).sort()).toEqual([
-      'unit:dongfeng-community:leader',
-      'unit:dongfeng-community:liaison',
-    ]);
+    // Due 03-12 24:00, looked at 03-13 09:00: the first rung now, the unit's leader at 03-14 00:00.
+    expect(overdue.map((n) => n.recipient.key).sort()).toEqual(['unit:dongfeng-community:liaison']);
+    expect(await store.getTask(CAMPAIGN, 'shop-fire-check')).toMatchObject({
+      notified: ['dueSoon', 'overdue#1'],
+      nextCheckAt: '2027-03-13T16:00:00.000Z',
+    });
   });
 });
 

@@ -1,17 +1,19 @@
-import { type Draft, liaisonOf, officeHead, unitLeaderOf } from '../domain/notifications.ts';
+import { type Draft, officeHead } from '../domain/notifications.ts';
 import type { CampaignStore } from '../domain/ports.ts';
-import { instant, iso, localDate } from '../domain/schedule.ts';
+import type { TaskRecord } from '../domain/records.ts';
+import { iso, localDate } from '../domain/schedule.ts';
 import type { CampaignState } from '../domain/state.ts';
 import { advance, finish, loadStep, queueNotifications } from './advance.ts';
 import { planHazardChecks } from './hazard-deadlines.ts';
+import { taskDrafts, taskNoticesDue } from './task-deadlines.ts';
 
-/** Hours before a task's deadline that its lead unit gets a due-soon reminder. */
-export const DUE_SOON_HOURS = 24;
+export { DUE_SOON_HOURS } from './task-deadlines.ts';
 
 /**
  * Deadline check: reads only the items whose next check has come, from the sparse deadline index,
- * so its cost grows with what is due and not with the table. Sends due-soon reminders and overdue
- * notices; in the long-term phase it also runs the monthly routine check.
+ * so its cost grows with what is due and not with the table. Sends due-soon reminders and, while a
+ * task or ledger item stays overdue, climbs the escalation ladder one rung at a time; in the
+ * long-term phase it also runs the monthly routine check.
  */
 export const checkDeadlines = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
@@ -27,43 +29,16 @@ export const checkDeadlines = async (store: CampaignStore, state: CampaignState)
       : [],
   );
   const drafts: Draft[] = [];
+  const taskWrites: TaskRecord[] = [];
   for (const task of due) {
     const unit = units.get(task.lead);
-    const dueAt = instant(task.dueAt);
     if (task.status === 'done' || !unit) {
-      await store.putTask(def.id, { ...task, nextCheckAt: undefined });
+      taskWrites.push({ ...task, nextCheckAt: undefined });
       continue;
     }
-    const dueText = `${localDate(dueAt, def.timeZone)} ${dueAt.setZone(def.timeZone).toFormat('HH:mm')}`;
-    if (at < dueAt) {
-      drafts.push({
-        kind: 'taskDueSoon',
-        recipient: liaisonOf(unit),
-        subjectKey: `task#${task.id}`,
-        subject: `【${def.title}】任务即将到期：${task.title}`,
-        body: `${unit.name}牵头的任务「${task.title}」将于${dueText}到期，请抓紧完成并报送。`,
-      });
-      await store.putTask(def.id, {
-        ...task,
-        nextCheckAt: task.dueAt,
-        notified: [...task.notified, 'dueSoon'],
-      });
-    } else {
-      for (const recipient of [liaisonOf(unit), unitLeaderOf(unit)]) {
-        drafts.push({
-          kind: 'taskOverdue',
-          recipient,
-          subjectKey: `task#${task.id}`,
-          subject: `【${def.title}】任务逾期：${task.title}`,
-          body: `${unit.name}牵头的任务「${task.title}」已于${dueText}到期仍未完成，请说明情况并限期完成。`,
-        });
-      }
-      await store.putTask(def.id, {
-        ...task,
-        nextCheckAt: undefined,
-        notified: [...task.notified, 'overdue'],
-      });
-    }
+    const { send, notified, nextCheckAt } = taskNoticesDue(task, at);
+    for (const key of send) drafts.push(...taskDrafts(def, task, unit, key));
+    taskWrites.push({ ...task, notified, nextCheckAt });
   }
   if (monthly) {
     const open = (await store.listTasks(def.id)).filter((t) => t.status === 'open');
@@ -80,6 +55,7 @@ export const checkDeadlines = async (store: CampaignStore, state: CampaignState)
   drafts.push(...ledger.drafts);
   const pending = await queueNotifications(store, ctx, drafts);
   // After queueing: a retry of a tick that failed here re-derives the same ids, which the outbox keeps once.
+  for (const task of taskWrites) await store.putTask(def.id, task);
   for (const mark of ledger.marks) await store.markHazardChecked(def.id, mark);
   return advance(store, ctx, state, state.next.moment, {
     pendingNotifications: state.pendingNotifications + pending,
