@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
 import { parseDefinitionYaml } from '../../functions/shared/domain/load-definition.ts';
 import { instant } from '../../functions/shared/domain/schedule.ts';
+import { reportHazard } from '../../functions/shared/use-cases/hazards.ts';
 import { launchCampaign } from '../../functions/shared/use-cases/launch-campaign.ts';
 import { publishBulletin } from '../../functions/shared/use-cases/publish-bulletin.ts';
 import { submitReport } from '../../functions/shared/use-cases/submit-report.ts';
@@ -94,6 +95,23 @@ describe('weekly reports on DynamoDB Local', () => {
       instant('2027-03-08T14:00:00+08:00'),
     );
 
+    await reportHazard(
+      store,
+      {
+        campaignId: CAMPAIGN,
+        actor: '陈刚',
+        report: {
+          unitId: 'dongfeng-grid-1',
+          location: '幸福路12号便利店',
+          category: '消防通道',
+          description: '安全出口堆放杂物',
+          urgency: 'yellow',
+          reportedBy: '陈刚',
+        },
+      },
+      instant('2027-03-06T10:00:00+08:00'),
+    );
+
     // Act
     const published = await publishBulletin(store, archive, {
       def,
@@ -117,6 +135,12 @@ describe('weekly reports on DynamoDB Local', () => {
     expect(published.record.totals.sitesChecked).toBe(police?.content.counts.sitesChecked);
     expect(await store.getBulletin(CAMPAIGN, '2027-03-08')).toEqual(published.record);
     expect(await store.listBulletins(CAMPAIGN)).toEqual([published.record]);
-    expect(published.csv.split('\r\n').filter(Boolean)).toHaveLength(4);
+    const lines = published.csv.split('\r\n').filter(Boolean);
+    expect(lines).toHaveLength(4);
+    // The grid's hazard is open in the ledger: counted in the items and in its annex row.
+    expect(published.record.items.open).toBe(3 + 1);
+    const header = lines[0]?.split(',') ?? [];
+    const grid = lines.find((l) => l.startsWith('dongfeng-grid-1,'))?.split(',') ?? [];
+    expect(grid[header.indexOf('未销号隐患')]).toBe('1');
   });
 });

@@ -122,6 +122,18 @@ describe('compileBulletin', () => {
     ]);
   });
 
+  it("carries each unit's open and overdue ledger items into its row", () => {
+    // Act
+    const { rows } = compileBulletin(input({ ledger: new Map([['b', { open: 4, overdue: 1 }]]) }));
+
+    // Assess
+    expect(rows.map((r) => [r.unitId, r.hazardsOpen, r.hazardsOverdue])).toEqual([
+      ['a', 0, 0],
+      ['b', 4, 1],
+      ['c', 0, 0],
+    ]);
+  });
+
   it('ignores its own earlier copy when recompiled (a retried tick)', () => {
     // Prepare
     const once = compileBulletin(input()).record;

@@ -9,6 +9,7 @@ import { cutoffOfPeriod } from '../domain/periods.ts';
 import type { BulletinArchive, CampaignStore } from '../domain/ports.ts';
 import type { BulletinRecord, PeriodOutcome, ReportRecord } from '../domain/records.ts';
 import { cutoffsFrom, definedWindow, type Instant, iso, previousCutoff } from '../domain/schedule.ts';
+import { countLedger } from './hazards.ts';
 
 export interface PublishedBulletin {
   record: BulletinRecord;
@@ -51,11 +52,12 @@ export const publishBulletin = async (
 ): Promise<PublishedBulletin> => {
   const { def, period, at } = input;
   const cutoff = cutoffOfPeriod(def, period);
-  const [reports, earlier, outcomes, tasks] = await Promise.all([
+  const [reports, earlier, outcomes, tasks, hazards] = await Promise.all([
     input.reports ?? store.listReports(def.id, period),
     store.listBulletins(def.id),
     store.listPeriodOutcomes(def.id),
     store.listTasks(def.id),
+    store.listHazards(def.id),
   ]);
   const outcome: PeriodOutcome | undefined = outcomes.find((o) => o.period === period);
   const unitById = new Map(input.units.map((u) => [u.id, u]));
@@ -68,6 +70,12 @@ export const publishBulletin = async (
     .at(-1);
   const previousPeriodReports = previous ? await store.listReports(def.id, previous.period) : [];
   const openTasks = tasks.filter((t) => t.status === 'open');
+  const ledger = countLedger(
+    hazards,
+    expected.map((u) => u.id),
+    at,
+  );
+  const sum = (key: 'open' | 'overdue') => ledger.reduce((n, line) => n + line[key], 0);
 
   const { record, rows, series } = compileBulletin({
     def,
@@ -82,7 +90,11 @@ export const publishBulletin = async (
     earlier,
     previousPeriodReports,
     escalated: (outcome?.escalated ?? []).flatMap((id) => unitById.get(id) ?? []),
-    items: { open: openTasks.length, overdue: openTasks.filter((t) => t.dueAt < iso(at)).length },
+    items: {
+      open: openTasks.length + sum('open'),
+      overdue: openTasks.filter((t) => t.dueAt < iso(at)).length + sum('overdue'),
+    },
+    ledger: new Map(ledger.map((line) => [line.unitId, { open: line.open, overdue: line.overdue }])),
   });
   const view = presentBulletin(def, record, nextCutoffAfter(def, cutoff));
   const svg = hazardChartSvg(series, {

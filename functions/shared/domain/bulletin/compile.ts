@@ -14,6 +14,9 @@ export interface BulletinRow {
   version: number;
   counts: Counts;
   extra: Record<string, string | number>;
+  /** The unit's hazards in the ledger: not yet closed, and of those past their deadline. */
+  hazardsOpen: number;
+  hazardsOverdue: number;
 }
 
 /** One period of the chart: what the units found and fixed. */
@@ -47,6 +50,8 @@ export interface BulletinInput {
   previousPeriodReports: ReportRecord[];
   escalated: Unit[];
   items: { open: number; overdue: number };
+  /** Open and overdue ledger items per responsible unit (units without any may be absent). */
+  ledger?: Map<string, { open: number; overdue: number }>;
 }
 
 const addCounts = (a: Counts, b: Counts): Counts =>
@@ -70,6 +75,8 @@ export const compileBulletin = (input: BulletinInput): CompiledBulletin => {
       version: report?.version ?? 0,
       counts: report?.content.counts ?? ZERO_COUNTS,
       extra: report?.content.extra ?? {},
+      hazardsOpen: input.ledger?.get(unit.id)?.open ?? 0,
+      hazardsOverdue: input.ledger?.get(unit.id)?.overdue ?? 0,
     };
   });
   const ref = (r: BulletinRow) => ({ id: r.unitId, name: r.name });

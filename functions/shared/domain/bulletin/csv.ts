@@ -26,6 +26,8 @@ export const bulletinCsv = (
     labels.table.lateBy,
     labels.table.version,
     ...COUNT_KEYS.map((k) => labels.counts[k]),
+    labels.table.hazardsOpen,
+    labels.table.hazardsOverdue,
     ...fields.map((f) => f.label),
   ];
   const records = rows.map((r) =>
@@ -37,6 +39,8 @@ export const bulletinCsv = (
       r.status === 'late' ? view.duration(r.lateBySeconds) : '',
       r.version || '',
       ...COUNT_KEYS.map((k) => (r.status === 'missing' ? '' : r.counts[k])),
+      r.hazardsOpen,
+      r.hazardsOverdue,
       ...fields.map((f) => r.extra[f.key] ?? ''),
     ].map(cell),
   );

@@ -54,6 +54,8 @@ export const bulletinHtml = (
       th(labels.table.submittedAt) +
       th(labels.table.lateBy) +
       COUNT_KEYS.map((k) => th(labels.counts[k], 'right')).join('') +
+      th(labels.table.hazardsOpen, 'right') +
+      th(labels.table.hazardsOverdue, 'right') +
       fields.map((f) => th(f.label)).join(''),
     rows
       .map(
@@ -62,6 +64,8 @@ export const bulletinHtml = (
           td(r.submittedAt ? esc(view.shortTime(r.submittedAt)) : '', 'left', undefined, true) +
           td(r.status === 'late' ? esc(view.duration(r.lateBySeconds)) : '', 'left', undefined, true) +
           COUNT_KEYS.map((k) => td(r.status === 'missing' ? '' : String(r.counts[k]), 'right')).join('') +
+          td(String(r.hazardsOpen), 'right') +
+          td(String(r.hazardsOverdue), 'right', r.hazardsOverdue > 0 ? STATUS_COLOUR.missing : undefined) +
           fields.map((f) => td(esc(String(r.extra[f.key] ?? '')))).join('') +
           '</tr>',
       )

@@ -37,6 +37,8 @@ export interface BulletinLabels {
     submittedAt: string;
     lateBy: string;
     version: string;
+    hazardsOpen: string;
+    hazardsOverdue: string;
   };
   status: { onTime: string; late: string; missing: string };
   fullText: string;
@@ -87,7 +89,15 @@ const zh: BulletinLabels = {
     nextCutoff
       ? `请未报、迟报单位高度重视，立即补报，并于${nextCutoff}前按时向${submitTo}报送下期工作进展。`
       : `请未报、迟报单位高度重视，立即向${submitTo}补报。`,
-  table: { unit: '单位', status: '报送情况', submittedAt: '报送时间', lateBy: '迟报时长', version: '版本' },
+  table: {
+    unit: '单位',
+    status: '报送情况',
+    submittedAt: '报送时间',
+    lateBy: '迟报时长',
+    version: '版本',
+    hazardsOpen: '未销号隐患',
+    hazardsOverdue: '其中逾期',
+  },
   status: { onTime: '按时', late: '迟报', missing: '未报' },
   fullText: '通报全文',
   duration: (d, h, m) =>
@@ -138,7 +148,15 @@ const en: BulletinLabels = {
     nextCutoff
       ? `Units that are late or missing must report to ${submitTo} at once, and the next report is due ${nextCutoff}.`
       : `Units that are late or missing must report to ${submitTo} at once.`,
-  table: { unit: 'Unit', status: 'Status', submittedAt: 'Submitted', lateBy: 'Late by', version: 'Version' },
+  table: {
+    unit: 'Unit',
+    status: 'Status',
+    submittedAt: 'Submitted',
+    lateBy: 'Late by',
+    version: 'Version',
+    hazardsOpen: 'Open hazards',
+    hazardsOverdue: 'of which overdue',
+  },
   status: { onTime: 'on time', late: 'late', missing: 'missing' },
   fullText: 'Full bulletin',
   duration: (d, h, m) =>
