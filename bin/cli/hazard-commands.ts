@@ -67,6 +67,13 @@ const withStore = async (
   process.exit(EXIT.ok);
 };
 
+const namesAndZone = async (store: CampaignStore, campaignId: string) => {
+  const record = await store.getCampaign(campaignId);
+  if (!record) throw new NotFoundError(`no campaign "${campaignId}" on the local runtime`);
+  const names = new Map((await store.listUnits(campaignId)).map((u) => [u.id, u.name]));
+  return { names, zone: StoredDefinition.parse(record.definition).timeZone };
+};
+
 const actor = (opts: Common): string => opts.by ?? process.env.USER ?? 'local-admin';
 
 const printItem = (item: HazardRecord, json: boolean | undefined): void => {
@@ -325,9 +332,12 @@ export const hazardCommand = (): Command => {
             JSON.stringify({ items, counts: await ledgerCounts(store, campaignId, at) }, null, 2),
           );
         }
-        for (const h of items) {
+        // The export's columns, in local time with unit names: id, state, responsible unit, where, what, deadline, overdue.
+        const { names, zone } = await namesAndZone(store, campaignId);
+        for (const row of ledgerRows(items, (id) => names.get(id) ?? id, zone, at)) {
+          const [id, , location, , description, , , , state, unit, , , deadline, overdue] = row;
           console.log(
-            `${h.id}  ${STATE_LABELS[h.state].padEnd(10, '　')}  ${h.responsibleUnit}  ${h.location}  ${h.description}${h.deadline ? `  限${h.deadline}` : ''}`,
+            `${id}  ${state}  ${unit}  ${location}  ${description}${deadline ? `  限${deadline}` : ''}${overdue === '是' ? '  逾期' : ''}`,
           );
         }
         console.log(`${items.length} item(s)`);
@@ -342,12 +352,9 @@ export const hazardCommand = (): Command => {
       .option('--out <file>', 'ledger.csv or ledger.xlsx', 'ledger.csv'),
   ).action(async (campaignId: string, opts: Common & { out: string }) =>
     withStore(opts, async (store, at) => {
-      const record = await store.getCampaign(campaignId);
-      if (!record) throw new NotFoundError(`no campaign "${campaignId}" on the local runtime`);
-      const def = StoredDefinition.parse(record.definition);
-      const names = new Map((await store.listUnits(campaignId)).map((u) => [u.id, u.name]));
       const items = await listLedger(store, campaignId, {}, at);
-      const rows = ledgerRows(items, (id) => names.get(id) ?? id, def.timeZone, at);
+      const { names, zone } = await namesAndZone(store, campaignId);
+      const rows = ledgerRows(items, (id) => names.get(id) ?? id, zone, at);
       const file = resolve(opts.out);
       await mkdir(dirname(file), { recursive: true });
       if (file.endsWith('.xlsx')) await writeLedgerXlsx(rows, file);
