@@ -19,9 +19,14 @@ export type FunctionFolder = (typeof FUNCTION_FOLDERS)[number];
 
 export const functionsRoot = join(import.meta.dirname, '..', 'functions');
 
+/** The entry file of a Lambda, as the stack bundles it (and the benchmark measures it). */
+export const functionEntry = (folder: FunctionFolder): string => join(functionsRoot, folder, 'index.ts');
+
 /**
  * esbuild settings of every deployed bundle; the benchmark builds with the same ones.
- * The banner gives ESM bundles the `require` that some CommonJS dependencies still call.
+ * The banner gives ESM bundles the `require` that some CommonJS dependencies still call. The alias
+ * swaps the SDK's default credential chain for the part of it that can answer in Lambda (see
+ * functions/shared/adapters/lambda-credentials.ts): about 90 KB less in every bundle.
  */
 export const BUNDLING: BundlingOptions = {
   minify: true,
@@ -31,6 +36,10 @@ export const BUNDLING: BundlingOptions = {
   bundleAwsSDK: true,
   target: 'node24',
   banner: "import{createRequire as __zcr}from'node:module';const require=__zcr(import.meta.url);",
+  esbuildArgs: {
+    // esbuild runs in the project root (CDK's bundling cwd, beside package-lock.json).
+    '--alias': '@aws-sdk/credential-provider-node=./functions/shared/adapters/lambda-credentials.ts',
+  },
 };
 
 export interface ProjectFunctionProps {
@@ -55,7 +64,7 @@ export class ProjectFunction extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.fn = new NodejsFunction(this, 'Function', {
-      entry: join(functionsRoot, props.folder, 'index.ts'),
+      entry: functionEntry(props.folder),
       handler: 'handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { stepHandler } from '../shared/adapters/step-handler.ts';
-import { parseDefinition } from '../shared/domain/load-definition.ts';
+import { parseDefinition } from '../shared/domain/parse-definition.ts';
 import type { CampaignStore, WorkflowEngine } from '../shared/domain/ports.ts';
 import { instant } from '../shared/domain/schedule.ts';
 import { IsoInstant, Limits } from '../shared/domain/state.ts';

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { ValidationError } from '../domain/errors.ts';
-import { zodIssues } from '../domain/load-definition.ts';
+import { zodIssues } from '../domain/parse-definition.ts';
 
 /**
  * The one shape of every Lambda here: validate the event with its zod schema (a bad payload is a

@@ -1,28 +1,15 @@
 import { parseDocument } from 'yaml';
-import type * as z from 'zod';
-import { CampaignDefinition } from './definition.ts';
-import { DefinitionError, type FieldIssue } from './errors.ts';
+import type { CampaignDefinition } from './definition.ts';
+import { DefinitionError } from './errors.ts';
+import { parseDefinition } from './parse-definition.ts';
+
+// The CLI and tests load YAML through this module; the Lambdas import parse-definition.ts directly.
+export { formatPath, parseDefinition, zodIssues } from './parse-definition.ts';
 
 /** Real plans fit in a few dozen KB even with 1,000 units; anything much bigger is a mistake or an attack. */
 export const MAX_DEFINITION_BYTES = 1024 * 1024;
 /** A plan has no use for YAML aliases beyond a handful; a "billion laughs" file has thousands. */
 const MAX_ALIASES = 50;
-
-export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
-  path.reduce<string>((acc, key) => {
-    if (typeof key === 'number') return `${acc}[${key}]`;
-    return acc ? `${acc}.${String(key)}` : String(key);
-  }, '');
-
-export const zodIssues = (error: z.ZodError): FieldIssue[] =>
-  error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
-
-/** Validates an already-parsed value (API bodies, launch events). */
-export const parseDefinition = (value: unknown, source: string): CampaignDefinition => {
-  const result = CampaignDefinition.safeParse(value);
-  if (!result.success) throw new DefinitionError(source, zodIssues(result.error));
-  return result.data;
-};
 
 /** Parses YAML text into a validated definition; every failure names `source` and the field. */
 export const parseDefinitionYaml = (text: string, source: string): CampaignDefinition => {

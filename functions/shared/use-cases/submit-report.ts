@@ -1,6 +1,6 @@
 import type { CampaignDefinition } from '../domain/definition.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
-import { formatPath } from '../domain/load-definition.ts';
+import { formatPath } from '../domain/parse-definition.ts';
 import { cutoffOfPeriod } from '../domain/periods.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import type { PhaseRecord, ReportRecord } from '../domain/records.ts';

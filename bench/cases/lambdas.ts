@@ -1,0 +1,219 @@
+import { spawnSync } from 'node:child_process';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { BUNDLING, FUNCTION_FOLDERS, functionEntry } from '../../lib/project-function.ts';
+import { type BenchCase, type Figure, median } from '../harness.ts';
+
+/**
+ * Per Lambda: the bundle as deployed and its import time. The bundles are made by CDK itself
+ * (NodejsFunction with the stack's `BUNDLING`, the same code path as `cdk synth`), so what is
+ * measured is what is deployed; `metafile` only adds a file beside the bundle. Two baselines are
+ * bundled the same way in the same run: an empty handler and a bare DynamoDB document client.
+ * Import time is the median of fresh Node processes (15, interleaved so drift hits all alike).
+ */
+
+export const BUNDLE_TARGET_BYTES = 400 * 1024;
+export const IMPORT_TARGET_RATIO = 1.3;
+const EMPTY = 'empty handler';
+const DYNAMODB = 'bare DynamoDB client';
+/** The same client with the SDK's whole default credential chain (no alias): what the alias saves. */
+const DYNAMODB_SDK_CHAIN = 'bare DynamoDB client, SDK credential chain';
+
+interface Bundle {
+  name: string;
+  file: string;
+  bytes: number;
+  /** Bytes in the bundle per npm package (or source folder), largest first. */
+  heaviest: { module: string; bytes: number }[];
+}
+
+type Metafile = {
+  outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
+};
+
+const heaviest = (metafile: Metafile): Bundle['heaviest'] => {
+  const totals = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const pkg =
+        /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split('/').slice(0, 2).join('/');
+      totals.set(pkg, (totals.get(pkg) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return [...totals]
+    .map(([module, bytes]) => ({ module, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 8);
+};
+
+/** Synthesizes one stack of NodejsFunctions with CDK's local esbuild bundling and reads the assets. */
+const bundleWithCdk = async (
+  outdir: string,
+  entries: { name: string; entry: string; bundling: BundlingOptions }[],
+): Promise<Bundle[]> => {
+  // Asset metadata names each function's asset folder, as the CDK CLI asks for it.
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const stack = new Stack(app, 'ZhiliBench');
+  const ids = new Map<string, string>();
+  for (const [i, e] of entries.entries()) {
+    const fn = new NodejsFunction(stack, `Fn${i}`, {
+      entry: e.entry,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      // Neither changes the bundle: a metafile beside it, and esbuild's progress kept off the output.
+      bundling: { ...e.bundling, metafile: true, logLevel: LogLevel.ERROR },
+    });
+    ids.set(stack.getLogicalId(fn.node.defaultChild as CfnElement), e.name);
+  }
+  const assembly = app.synth();
+  const template = assembly.getStackByName(stack.stackName).template as {
+    Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+  };
+  const bundles: Bundle[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const name = ids.get(logicalId);
+    const assetPath = resource.Metadata?.['aws:asset:path'];
+    if (resource.Type !== 'AWS::Lambda::Function' || !name || !assetPath) continue;
+    const dir = join(outdir, assetPath);
+    const file = join(dir, 'index.mjs');
+    const metafile = JSON.parse(await readFile(join(dir, 'index.meta.json'), 'utf8')) as Metafile;
+    bundles.push({ name, file, bytes: (await stat(file)).size, heaviest: heaviest(metafile) });
+  }
+  return entries.map((e) => {
+    const bundle = bundles.find((b) => b.name === e.name);
+    if (!bundle) throw new Error(`no bundle for ${e.name}`);
+    return bundle;
+  });
+};
+
+const IMPORT_PROBE = `const started = performance.now();
+await import(process.argv[2]);
+process.stdout.write(String(performance.now() - started));
+`;
+
+/** The environment a deployed function module reads at load (client construction needs a region). */
+const lambdaEnvironment = (): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  AWS_REGION: 'cn-north-1',
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_SESSION_TOKEN: 'bench',
+  TABLE_NAME: 'zhili-bench',
+  STATE_MACHINE_ARN: 'arn:aws-cn:states:cn-north-1:000000000000:stateMachine:bench',
+  TOPIC_ARN: 'arn:aws-cn:sns:cn-north-1:000000000000:bench',
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+});
+
+/** Milliseconds to import each bundle, one fresh process per sample, in rounds over all bundles. */
+const importTimes = async (
+  workDir: string,
+  bundles: Bundle[],
+  rounds: number,
+): Promise<Map<string, number[]>> => {
+  const probe = join(workDir, 'import-probe.mjs');
+  await writeFile(probe, IMPORT_PROBE);
+  const samples = new Map<string, number[]>(bundles.map((b) => [b.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const bundle of bundles) {
+      const run = spawnSync(process.execPath, [probe, pathToFileURL(bundle.file).href], {
+        env: lambdaEnvironment(),
+        encoding: 'utf8',
+      });
+      if (run.status !== 0) throw new Error(`importing ${bundle.name} failed: ${run.stderr.slice(-1500)}`);
+      samples.get(bundle.name)?.push(Number(run.stdout));
+    }
+  }
+  return samples;
+};
+
+const lambdas: BenchCase = {
+  section: 'lambda',
+  name: 'lambdas',
+  async run(ctx) {
+    const { esbuildArgs: _alias, ...sdkChain } = BUNDLING;
+    const fixtures = join(import.meta.dirname, '..', 'fixtures');
+    ctx.log('  bundling with CDK (esbuild)');
+    const bundles = await bundleWithCdk(join(ctx.workDir, 'cdk.out'), [
+      { name: EMPTY, entry: join(fixtures, 'empty-handler.ts'), bundling: BUNDLING },
+      { name: DYNAMODB, entry: join(fixtures, 'dynamodb-client.ts'), bundling: BUNDLING },
+      { name: DYNAMODB_SDK_CHAIN, entry: join(fixtures, 'dynamodb-client.ts'), bundling: sdkChain },
+      ...FUNCTION_FOLDERS.map((folder) => ({
+        name: folder,
+        entry: functionEntry(folder),
+        bundling: BUNDLING,
+      })),
+    ]);
+    const rounds = ctx.quick ? 1 : 15;
+    ctx.log(`  importing each bundle in ${rounds} fresh ${process.version} processes`);
+    const samples = await importTimes(ctx.workDir, bundles, rounds);
+    const importMs = (name: string) => median(samples.get(name) ?? []);
+    const byName = (name: string) => bundles.find((b) => b.name === name) as Bundle;
+    const empty = { bytes: byName(EMPTY).bytes, ms: importMs(EMPTY) };
+    const dynamodb = { bytes: byName(DYNAMODB).bytes, ms: importMs(DYNAMODB) };
+
+    const functions = FUNCTION_FOLDERS.map((name) => {
+      const bundle = byName(name);
+      return {
+        name,
+        bundleBytes: bundle.bytes,
+        importMs: importMs(name),
+        importSamplesMs: samples.get(name),
+        importRatioToEmptyHandler: importMs(name) / empty.ms,
+        importRatioToDynamoDbClient: importMs(name) / dynamodb.ms,
+        heaviestModules: bundle.heaviest,
+      };
+    });
+    const baselines = [EMPTY, DYNAMODB, DYNAMODB_SDK_CHAIN].map((name) => ({
+      name,
+      bundleBytes: byName(name).bytes,
+      importMs: importMs(name),
+      importSamplesMs: samples.get(name),
+      heaviestModules: byName(name).heaviest,
+    }));
+
+    const figures: Figure[] = [
+      { name: `${EMPTY}: bundle`, value: empty.bytes, unit: 'bytes' },
+      { name: `${EMPTY}: import`, value: empty.ms, unit: 'ms' },
+      { name: `${DYNAMODB}: bundle`, value: dynamodb.bytes, unit: 'bytes' },
+      {
+        name: `${DYNAMODB}: import`,
+        value: dynamodb.ms,
+        unit: 'ms',
+        baseline: { name: EMPTY, value: empty.ms },
+      },
+      {
+        name: `${DYNAMODB_SDK_CHAIN}: bundle`,
+        value: byName(DYNAMODB_SDK_CHAIN).bytes,
+        unit: 'bytes',
+        baseline: { name: DYNAMODB, value: dynamodb.bytes },
+      },
+    ];
+    for (const f of functions) {
+      figures.push(
+        {
+          name: `${f.name}: bundle`,
+          value: f.bundleBytes,
+          unit: 'bytes',
+          baseline: { name: DYNAMODB, value: dynamodb.bytes },
+          target: { max: BUNDLE_TARGET_BYTES, of: 'value' },
+        },
+        {
+          name: `${f.name}: import`,
+          value: f.importMs,
+          unit: 'ms',
+          baseline: { name: DYNAMODB, value: dynamodb.ms },
+          target: { max: IMPORT_TARGET_RATIO, of: 'ratio' },
+        },
+      );
+    }
+    return { figures, json: { functions, lambdaBaselines: baselines, importRounds: rounds } };
+  },
+};
+
+export default lambdas;
