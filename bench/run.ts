@@ -36,11 +36,14 @@ export const runBench = async (options: {
   cases?: BenchCase[];
   outFile?: string;
   log?: (line: string) => void;
+  /** A DynamoDB Local to use instead of starting one (the test suite's); the caller stops it. */
+  db?: DynamoDbLocal;
 }): Promise<BenchRun> => {
   const log = options.log ?? (() => {});
   const cases = options.cases ?? (await loadCases());
   const workDir = await mkdtemp(join(tmpdir(), 'zhili-bench-'));
-  let db: Promise<DynamoDbLocal> | undefined;
+  let db: Promise<DynamoDbLocal> | undefined =
+    options.db && Promise.resolve({ ...options.db, stop: async () => {} });
   const ctx: BenchContext = {
     quick: options.quick,
     workDir,

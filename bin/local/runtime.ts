@@ -73,16 +73,28 @@ const lambdaContext = (functionName: string): Context => ({
 });
 
 /**
- * Step Functions history events per state entered, by state type, as AWS records them
- * (entered + exited, plus scheduled/started/succeeded for a Lambda task).
+ * AWS history events that one event of the local engine stands for. The local engine logs states
+ * entered and exited, failures, retries and the execution's start and end; AWS also records a
+ * Lambda task's attempts (LambdaFunctionScheduled and …Started per attempt, then …Succeeded or
+ * …Failed), which are counted here from the task's own events.
  */
-const HISTORY_EVENTS_PER_STATE: Record<string, number> = {
-  Task: 5,
-  Wait: 2,
-  Choice: 2,
-  Succeed: 2,
-  Fail: 1,
-  Pass: 2,
+const historyEventsOf = (type: string, stateType: string | undefined, attemptFailed: boolean): number => {
+  const task = stateType === 'Task';
+  switch (type) {
+    case 'StateEntered':
+      return task ? 3 : 1;
+    case 'StateRetried':
+      return 2;
+    case 'StateFailed':
+      return task ? 1 : 0;
+    case 'StateExited':
+      return task && !attemptFailed ? 2 : 1;
+    case 'StateCaught':
+      return 0;
+    default:
+      // ExecutionStarted, …Succeeded, …Failed, …Aborted, …Timeout
+      return type.startsWith('Execution') ? 1 : 0;
+  }
 };
 
 /** Task states that a Choice on `$.state.next.action` dispatches to: the steps the virtual clock moves for. */
@@ -241,7 +253,7 @@ export class LocalRuntime implements WorkflowEngine {
       name,
       status: 'RUNNING',
       transitions: 0,
-      historyEvents: 2,
+      historyEvents: 0,
       stateEntered: {},
     };
     this.executions.push(record);
@@ -259,13 +271,19 @@ export class LocalRuntime implements WorkflowEngine {
       context: { Execution: { Name: name, Id: `local:${name}` } },
     });
     stop = execution.abort;
+    // Billed transitions are the states entered, retries included; history events as AWS would record them.
     const counting = (async () => {
+      let attemptFailed = false;
       for await (const event of execution.eventLogs) {
-        if (event.type !== 'StateEntered') continue;
-        const stateName = event.state.name;
+        const entered = 'state' in event ? event.state : undefined;
+        record.historyEvents += historyEventsOf(event.type, entered?.type, attemptFailed);
+        if (event.type === 'StateFailed') attemptFailed = true;
+        else if (event.type === 'StateEntered' || event.type === 'StateRetried' || event.type === 'StateExited')
+          attemptFailed = false;
+        if (event.type === 'StateRetried') record.transitions++;
+        if (event.type !== 'StateEntered' || !entered) continue;
         record.transitions++;
-        record.stateEntered[stateName] = (record.stateEntered[stateName] ?? 0) + 1;
-        record.historyEvents += HISTORY_EVENTS_PER_STATE[types.get(stateName) ?? 'Pass'] ?? 2;
+        record.stateEntered[entered.name] = (record.stateEntered[entered.name] ?? 0) + 1;
       }
     })();
     try {
