@@ -277,9 +277,8 @@ export class LocalRuntime implements WorkflowEngine {
       for await (const event of execution.eventLogs) {
         const entered = 'state' in event ? event.state : undefined;
         record.historyEvents += historyEventsOf(event.type, entered?.type, attemptFailed);
-        if (event.type === 'StateFailed') attemptFailed = true;
-        else if (event.type === 'StateEntered' || event.type === 'StateRetried' || event.type === 'StateExited')
-          attemptFailed = false;
+        // A caught failure still ends in StateExited, without a LambdaFunctionSucceeded.
+        if (event.type !== 'StateCaught') attemptFailed = event.type === 'StateFailed';
         if (event.type === 'StateRetried') record.transitions++;
         if (event.type !== 'StateEntered' || !entered) continue;
         record.transitions++;
