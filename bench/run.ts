@@ -77,7 +77,10 @@ export const runBench = async (options: {
     ...results,
     figures: rows,
   };
-  if (options.outFile) await writeFile(options.outFile, `${JSON.stringify(output, null, 2)}\n`);
+  // Measurements carry no more than three decimals of meaning.
+  const rounded = (_key: string, value: unknown) =>
+    typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1000) / 1000 : value;
+  if (options.outFile) await writeFile(options.outFile, `${JSON.stringify(output, rounded, 2)}\n`);
   return { rows, results: output };
 };
 
