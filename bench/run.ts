@@ -14,7 +14,8 @@ import {
 
 /**
  * `npm run bench`: runs every case in bench/cases/, prints one table and writes bench/results.json.
- * `npm run bench -- --quick` is the smoke mode the test suite uses (tiny sizes, meaningless figures).
+ * `npm run bench -- --quick` is the smoke mode the test suite uses (tiny sizes, meaningless figures);
+ * `npm run bench -- lambdas localRun` runs only the cases named (results.json is left as it is).
  */
 
 export interface BenchRun {
@@ -86,12 +87,19 @@ export const runBench = async (options: {
 
 const main = async () => {
   const quick = process.argv.includes('--quick');
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const outFile = join(import.meta.dirname, 'results.json');
   // Quiet Lambdas: the figures are the output.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  const all = await loadCases();
+  const cases = only.length ? all.filter((c) => only.includes(c.name)) : all;
+  if (cases.length === 0)
+    throw new Error(`no case named ${only.join(', ')}; cases: ${all.map((c) => c.name).join(', ')}`);
   const { rows, results } = await runBench({
     quick,
-    outFile: quick ? undefined : outFile,
+    cases,
+    // A partial run does not overwrite the full results.
+    outFile: quick || only.length ? undefined : outFile,
     log: (line) => console.error(line),
   });
   const m = machine();

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { stepHandler } from '../shared/adapters/step-handler.ts';
 import { parseDefinition } from '../shared/domain/parse-definition.ts';
 import type { CampaignStore, WorkflowEngine } from '../shared/domain/ports.ts';
@@ -9,10 +9,10 @@ import { launchCampaign } from '../shared/use-cases/launch-campaign.ts';
 
 export const LaunchEvent = z.strictObject({
   definition: z.record(z.string(), z.unknown()),
-  actor: z.string().min(1).max(100),
+  actor: z.string().check(z.minLength(1), z.maxLength(100)),
   /** The launch instant; the wall clock only at the edge (API, CLI), never in domain code. */
   at: IsoInstant,
-  limits: Limits.partial().optional(),
+  limits: z.optional(z.partial(Limits)),
 });
 
 export interface LaunchDeps {

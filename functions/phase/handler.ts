@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { stepHandler } from '../shared/adapters/step-handler.ts';
 import type { CampaignStore } from '../shared/domain/ports.ts';
 import { CampaignState, FailureEvent } from '../shared/domain/state.ts';
@@ -10,7 +10,7 @@ export const PhaseEvent = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('start'), state: CampaignState }),
   z.strictObject({ action: z.literal('close'), state: CampaignState }),
   z.strictObject({ action: z.literal('gate'), state: CampaignState }),
-  FailureEvent.extend({ action: z.literal('recordFailure') }),
+  z.extend(FailureEvent, { action: z.literal('recordFailure') }),
 ]);
 
 export interface PhaseDeps {

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { keys } from '../../functions/shared/adapters/table-design.ts';
 import { type CampaignDefinition, Unit } from '../../functions/shared/domain/definition.ts';
 import { ConflictError } from '../../functions/shared/domain/errors.ts';
@@ -43,7 +43,7 @@ export class ConditionalCheckFailed extends Error {
 /** A marshalling round trip: a fresh copy with undefined attributes removed (removeUndefinedValues). */
 const marshal = (value: object): Item => JSON.parse(JSON.stringify(value)) as Item;
 
-const read = <S extends z.ZodType>(schema: S, item: Item): z.infer<S> => schema.parse(marshal(item));
+const read = <S extends z.ZodMiniType>(schema: S, item: Item): z.infer<S> => schema.parse(marshal(item));
 
 /** Items of one partition in sort-key order, as a Query returns them. */
 const bySortKey = (items: Map<string, Item>, prefix: string): Item[] =>
@@ -98,7 +98,7 @@ export class MemoryCampaignStore implements CampaignStore {
     this.partition(campaignId).set(sk, marshal(value));
   }
 
-  private list<S extends z.ZodType>(campaignId: string, prefix: string, schema: S): z.infer<S>[] {
+  private list<S extends z.ZodMiniType>(campaignId: string, prefix: string, schema: S): z.infer<S>[] {
     return bySortKey(this.partition(campaignId), prefix).map((item) => read(schema, item));
   }
 

@@ -11,7 +11,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { type CampaignDefinition, Unit } from '../domain/definition.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { HazardEvent, HazardRecord, isOpen } from '../domain/hazard.ts';
@@ -36,7 +36,7 @@ const isConditionFailure = (error: unknown): boolean =>
   (error as Error).name === 'ConditionalCheckFailedException';
 
 /** Strips the key attributes and validates the rest against the record's schema. */
-const parseItem = <S extends z.ZodType>(schema: S, item: Item): z.infer<S> => {
+const parseItem = <S extends z.ZodMiniType>(schema: S, item: Item): z.infer<S> => {
   const { pk, sk, duePk, dueSk, outboxPk, outboxSk, ...rest } = item;
   return schema.parse(rest);
 };

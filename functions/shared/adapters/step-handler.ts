@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { ValidationError } from '../domain/errors.ts';
 import { zodIssues } from '../domain/parse-definition.ts';
 
@@ -11,7 +11,7 @@ import { zodIssues } from '../domain/parse-definition.ts';
  * named ValidationError that Step Functions does not retry), tag the logs with the campaign id,
  * run the use case.
  */
-export const stepHandler = <S extends z.ZodType, R>(
+export const stepHandler = <S extends z.ZodMiniType, R>(
   logger: Logger,
   schema: S,
   campaignIdOf: (event: z.infer<S>) => string,

@@ -1,7 +1,8 @@
 import { DateTime, IANAZone } from 'luxon';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { LocalDate } from './local-date.ts';
 import { ReportField } from './report-content.ts';
+import './zod-locale.ts';
 
 /**
  * The campaign definition: what a written work plan (实施方案) says, as data.
@@ -27,34 +28,42 @@ export type Weekday = z.infer<typeof Weekday>;
 
 const Id = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2–63 characters of lower-case letters, digits and "-"');
+  .check(
+    z.regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2–63 characters of lower-case letters, digits and "-"'),
+  );
 
 export { LocalDate };
 
 /** Wall-clock time of day, 24-hour; refuses "25:00" and "13:60". */
 export const TimeOfDay = z
   .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM between 00:00 and 23:59');
+  .check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM between 00:00 and 23:59'));
 
 export const TimeZone = z
   .string()
-  .refine((zone) => IANAZone.isValidZone(zone), { error: 'must be an IANA time zone such as Asia/Shanghai' });
+  .check(
+    z.refine((zone) => IANAZone.isValidZone(zone), {
+      error: 'must be an IANA time zone such as Asia/Shanghai',
+    }),
+  );
 
 const ChinaMobileOrLandline = /^(\+?86)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
 
 export const Person = z.strictObject({
-  name: z.string().trim().min(1).max(50),
-  title: z.string().max(100).optional(),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(50)),
+  title: z.optional(z.string().check(z.maxLength(100))),
   // YAML reads an unquoted 13800000000 as a number; a phone number is text either way.
-  phone: z
-    .preprocess(
-      (v) => (typeof v === 'number' ? String(v) : v),
-      z.string().regex(ChinaMobileOrLandline, 'must be a mainland mobile (11 digits) or landline number'),
-    )
-    .optional(),
-  email: z.email({ error: 'must be an email address' }).optional(),
-  wecomUserId: z.string().min(1).max(64).optional(),
-  dingtalkUserId: z.string().min(1).max(64).optional(),
+  phone: z.optional(
+    z.pipe(
+      z.transform((v: unknown) => (typeof v === 'number' ? String(v) : v)),
+      z
+        .string()
+        .check(z.regex(ChinaMobileOrLandline, 'must be a mainland mobile (11 digits) or landline number')),
+    ),
+  ),
+  email: z.optional(z.email({ error: 'must be an email address' })),
+  wecomUserId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  dingtalkUserId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 export type Person = z.infer<typeof Person>;
 
@@ -71,47 +80,47 @@ export const UNIT_KINDS = [
 
 export const Unit = z.strictObject({
   id: Id,
-  name: z.string().trim().min(1).max(100),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
   kind: z.enum(UNIT_KINDS),
   /** Territorial parent (a grid inside a community); must name another unit. */
-  parent: Id.optional(),
+  parent: z.optional(Id),
   leader: Person,
   liaison: Person,
-  gridWorkers: z.array(Person).max(200).default([]),
+  gridWorkers: z._default(z.array(Person).check(z.maxLength(200)), []),
   /** Whether the unit files the periodic report itself (grids often report through their community). */
-  reports: z.boolean().default(true),
+  reports: z._default(z.boolean(), true),
 });
 export type Unit = z.infer<typeof Unit>;
 
 export const Organisation = z.strictObject({
   leadingGroup: z.strictObject({
-    name: z.string().min(1).max(100).default('领导小组'),
+    name: z._default(z.string().check(z.minLength(1), z.maxLength(100)), '领导小组'),
     leader: Person,
-    deputies: z.array(Person).max(20).default([]),
-    members: z.array(Person).max(100).default([]),
+    deputies: z._default(z.array(Person).check(z.maxLength(20)), []),
+    members: z._default(z.array(Person).check(z.maxLength(100)), []),
   }),
   office: z.strictObject({
-    name: z.string().min(1).max(100),
+    name: z.string().check(z.minLength(1), z.maxLength(100)),
     head: Person,
-    staff: z.array(Person).max(50).default([]),
+    staff: z._default(z.array(Person).check(z.maxLength(50)), []),
   }),
-  units: z.array(Unit).min(1).max(5000),
+  units: z.array(Unit).check(z.minLength(1), z.maxLength(5000)),
 });
 export type Organisation = z.infer<typeof Organisation>;
 
 const PhaseText = {
   /** The name the plan uses, e.g. 动员部署 or 集中整治. */
-  name: z.string().min(1).max(30).optional(),
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(30))),
   /** Text of the notice sent when the phase starts. */
-  notice: z.string().max(2000).optional(),
+  notice: z.optional(z.string().check(z.maxLength(2000))),
 };
 
 export const BoundedPhase = z.strictObject({ start: LocalDate, end: LocalDate, ...PhaseText });
 export const LongTermPhase = z.strictObject({
   start: LocalDate,
   /** Day of month and time of the routine check (巡查) in the long-term phase. */
-  checkDay: z.int().min(1).max(28).default(1),
-  checkTime: TimeOfDay.default('09:00'),
+  checkDay: z._default(z.int().check(z.minimum(1), z.maximum(28)), 1),
+  checkTime: z._default(TimeOfDay, '09:00'),
   ...PhaseText,
 });
 
@@ -124,30 +133,25 @@ export const Phases = z.strictObject({
 export type Phases = z.infer<typeof Phases>;
 
 const WeeklyCutoff = z.strictObject({ weekday: Weekday, time: TimeOfDay });
-const MonthlyCutoff = z.strictObject({ day: z.int().min(1).max(28), time: TimeOfDay });
+const MonthlyCutoff = z.strictObject({ day: z.int().check(z.minimum(1), z.maximum(28)), time: TimeOfDay });
 const QuarterlyCutoff = z.strictObject({
   /** 1–3: which month of the quarter (plan 20 reports in the last month, 3). */
-  monthOfQuarter: z.int().min(1).max(3),
-  day: z.int().min(1).max(28),
+  monthOfQuarter: z.int().check(z.minimum(1), z.maximum(3)),
+  day: z.int().check(z.minimum(1), z.maximum(28)),
   time: TimeOfDay,
 });
 
 const ReportingCommon = {
   /** Who receives the reports, e.g. 街道安委办. */
-  submitTo: z.string().min(1).max(100),
-  phases: z.array(Phase).min(1).default(['rectify', 'inspect']),
+  submitTo: z.string().check(z.minLength(1), z.maxLength(100)),
+  phases: z._default(z.array(Phase).check(z.minLength(1)), ['rectify', 'inspect']),
   /** Reminders to units that have not reported, in hours before the cutoff. */
-  reminderHoursBefore: z
-    .array(
-      z
-        .number()
-        .positive()
-        .max(24 * 14),
-    )
-    .max(5)
-    .default([24, 2]),
+  reminderHoursBefore: z._default(
+    z.array(z.number().check(z.positive(), z.maximum(24 * 14))).check(z.maxLength(5)),
+    [24, 2],
+  ),
   /** The campaign's own report fields, added to the base template (progress, problems, counts…). */
-  fields: z.array(ReportField).max(30).default([]),
+  fields: z._default(z.array(ReportField).check(z.maxLength(30)), []),
 };
 
 export const Reporting = z.discriminatedUnion('cadence', [
@@ -155,9 +159,13 @@ export const Reporting = z.discriminatedUnion('cadence', [
     cadence: z.literal('weekly'),
     cutoff: WeeklyCutoff,
     /** Plan 6: units report by Friday 12:00, the office bulletin is due by Monday close of business. */
-    secondStage: z
-      .strictObject({ weekday: Weekday, time: TimeOfDay, to: z.string().min(1).max(100).default('领导小组') })
-      .optional(),
+    secondStage: z.optional(
+      z.strictObject({
+        weekday: Weekday,
+        time: TimeOfDay,
+        to: z._default(z.string().check(z.minLength(1), z.maxLength(100)), '领导小组'),
+      }),
+    ),
     ...ReportingCommon,
   }),
   z.strictObject({ cadence: z.literal('monthly'), cutoff: MonthlyCutoff, ...ReportingCommon }),
@@ -168,32 +176,34 @@ export type Reporting = z.infer<typeof Reporting>;
 /** One line of the inspection checklist (plan 9's ten-item estate standard, plan 1's fire-safety items). */
 export const ChecklistItem = z.strictObject({
   id: Id,
-  item: z.string().trim().min(1).max(300),
-  points: z.number().positive().max(100),
+  item: z.string().check(z.trim(), z.minLength(1), z.maxLength(300)),
+  points: z.number().check(z.positive(), z.maximum(100)),
 });
 export type ChecklistItem = z.infer<typeof ChecklistItem>;
 
+const Score = z.number().check(z.minimum(0), z.maximum(100));
+
 export const Acceptance = z.strictObject({
-  passScore: z.number().min(0).max(100).default(80),
+  passScore: z._default(Score, 80),
   /** Units at or above this score are praised in the result notice (通报表彰). */
-  praiseScore: z.number().min(0).max(100).default(90),
+  praiseScore: z._default(Score, 90),
   /** What inspectors score, item by item; the points add up to 100. Empty: a single overall score. */
-  checklist: z.array(ChecklistItem).max(100).default([]),
+  checklist: z._default(z.array(ChecklistItem).check(z.maxLength(100)), []),
   /** Plan 9: 再整改再提高 — bounded so a campaign cannot loop forever. */
-  maxReRectifyRounds: z.int().min(0).max(5).default(2),
-  reRectifyDays: z.int().min(1).max(90).default(14),
-  reInspectDays: z.int().min(1).max(60).default(7),
+  maxReRectifyRounds: z._default(z.int().check(z.minimum(0), z.maximum(5)), 2),
+  reRectifyDays: z._default(z.int().check(z.minimum(1), z.maximum(90)), 14),
+  reInspectDays: z._default(z.int().check(z.minimum(1), z.maximum(60)), 7),
 });
 
 export const Task = z.strictObject({
   id: Id,
-  title: z.string().trim().min(1).max(200),
+  title: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
   lead: Id,
-  participants: z.array(Id).default([]),
+  participants: z._default(z.array(Id), []),
   due: LocalDate,
   /** Time on the due date by which it must be done; end of day when omitted. */
-  dueTime: TimeOfDay.optional(),
-  description: z.string().max(2000).optional(),
+  dueTime: z.optional(TimeOfDay),
+  description: z.optional(z.string().check(z.maxLength(2000))),
 });
 export type Task = z.infer<typeof Task>;
 
@@ -208,16 +218,16 @@ export const THEMES = [
 
 export const CampaignDefinitionShape = z.strictObject({
   id: Id,
-  title: z.string().trim().min(1).max(200),
+  title: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
   theme: z.enum(THEMES),
-  issuer: z.string().trim().min(1).max(100),
-  timeZone: TimeZone.default('Asia/Shanghai'),
+  issuer: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+  timeZone: z._default(TimeZone, 'Asia/Shanghai'),
   /** The language of bulletins and notices; plans are written in Chinese, so it is the default. */
-  language: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  language: z._default(z.enum(['zh-CN', 'en']), 'zh-CN'),
   organisation: Organisation,
   phases: Phases,
   reporting: Reporting,
-  acceptance: Acceptance.default({
+  acceptance: z._default(Acceptance, {
     passScore: 80,
     praiseScore: 90,
     checklist: [],
@@ -225,13 +235,15 @@ export const CampaignDefinitionShape = z.strictObject({
     reRectifyDays: 14,
     reInspectDays: 7,
   }),
-  tasks: z.array(Task).max(1000).default([]),
+  tasks: z._default(z.array(Task).check(z.maxLength(1000)), []),
 });
 
 const dayNumber = (date: string): number => DateTime.fromISO(date, { zone: 'utc' }).toMillis() / 86_400_000;
 
+type DefinitionShape = z.output<typeof CampaignDefinitionShape>;
+
 /** Cross-field rules: references, uniqueness, phase order. */
-export const CampaignDefinition = CampaignDefinitionShape.superRefine((def, ctx) => {
+const crossFieldRules = (def: DefinitionShape, ctx: z.core.$RefinementCtx<DefinitionShape>): void => {
   const unitIds = new Map<string, number>();
   def.organisation.units.forEach((unit, index) => {
     const first = unitIds.get(unit.id);
@@ -375,7 +387,9 @@ export const CampaignDefinition = CampaignDefinitionShape.superRefine((def, ctx)
       });
     }
   }
-});
+};
+
+export const CampaignDefinition = CampaignDefinitionShape.check(z.superRefine(crossFieldRules));
 
 export type CampaignDefinition = z.infer<typeof CampaignDefinition>;
 export type CampaignDefinitionInput = z.input<typeof CampaignDefinition>;
@@ -400,8 +414,8 @@ export const phaseGaps = (def: CampaignDefinition): string[] => {
  * The definition as kept on the campaign item: units are items of their own (a 1,000-unit
  * organisation would not fit the 400 KB item limit), so the stored copy has none.
  */
-export const StoredDefinition = CampaignDefinitionShape.extend({
-  organisation: Organisation.extend({ units: z.array(Unit).max(0) }),
+export const StoredDefinition = z.extend(CampaignDefinitionShape, {
+  organisation: z.extend(Organisation, { units: z.array(Unit).check(z.maxLength(0)) }),
 });
 export type StoredDefinition = z.infer<typeof StoredDefinition>;
 

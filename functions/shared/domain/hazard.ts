@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { Person } from './definition.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import { type Instant, instant, iso } from './schedule.ts';
@@ -40,15 +40,19 @@ export const DEADLINE_STATES: ReadonlySet<HazardState> = new Set(['ordered', 're
 export const MAX_FAILED_VERIFICATIONS = 3;
 
 export const Evidence = z.strictObject({
-  text: z.string().trim().min(1, 'describe what was done').max(2000),
+  text: z.string().check(z.trim(), z.minLength(1, 'describe what was done'), z.maxLength(2000)),
   /** References to photos (object keys, URLs); the photos themselves live elsewhere. */
-  photos: z.array(z.string().trim().min(1).max(500)).max(20).default([]),
+  photos: z._default(
+    z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(500))).check(z.maxLength(20)),
+    [],
+  ),
 });
 export type Evidence = z.infer<typeof Evidence>;
 
-const Text = (max: number) => z.string().trim().min(1).max(max);
-const Reason = z.string().trim().min(1, 'a reason is required').max(1000);
-const UnitId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be a unit id');
+const Text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
+const Reason = z.string().check(z.trim(), z.minLength(1, 'a reason is required'), z.maxLength(1000));
+const UnitId = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be a unit id'));
+const Count = z.int().check(z.minimum(0));
 
 export const HazardRecord = z.object({
   id: z.string(),
@@ -65,29 +69,29 @@ export const HazardRecord = z.object({
   lastAction: z.string(),
   /** Who must fix it; the unit it counts against. Defaults to the unit where it was found. */
   responsibleUnit: z.string(),
-  responsiblePerson: Person.optional(),
-  measures: z.string().default(''),
-  deadline: IsoInstant.optional(),
-  deadlineSetAt: IsoInstant.optional(),
+  responsiblePerson: z.optional(Person),
+  measures: z._default(z.string(), ''),
+  deadline: z.optional(IsoInstant),
+  deadlineSetAt: z.optional(IsoInstant),
   /** Increments with every new deadline: reminders and the escalation ladder start afresh with it. */
-  deadlineRound: z.int().min(0).default(0),
-  evidence: Evidence.optional(),
-  failedVerifications: z.int().min(0).default(0),
+  deadlineRound: z._default(Count, 0),
+  evidence: z.optional(Evidence),
+  failedVerifications: z._default(Count, 0),
   /** Set once, at the third failed verification (督办); never cleared, so it counts against the unit. */
-  supervisedAt: IsoInstant.optional(),
-  declines: z.int().min(0).default(0),
-  declinedBy: z.string().optional(),
-  declineReason: z.string().optional(),
-  declinedAt: IsoInstant.optional(),
-  closedAt: IsoInstant.optional(),
-  closeReason: z.string().optional(),
+  supervisedAt: z.optional(IsoInstant),
+  declines: z._default(Count, 0),
+  declinedBy: z.optional(z.string()),
+  declineReason: z.optional(z.string()),
+  declinedAt: z.optional(IsoInstant),
+  closedAt: z.optional(IsoInstant),
+  closeReason: z.optional(z.string()),
   /** Optimistic concurrency: every transition writes version + 1 on condition of the version read. */
-  version: z.int().min(1),
+  version: z.int().check(z.minimum(1)),
   updatedAt: IsoInstant,
   /** When the deadline check must next look at it; absent when nothing is owed (sparse index). */
-  nextCheckAt: IsoInstant.optional(),
+  nextCheckAt: z.optional(IsoInstant),
   /** Notice keys already sent or settled (see hazard-notices.ts). */
-  sent: z.array(z.string()).default([]),
+  sent: z._default(z.array(z.string()), []),
 });
 export type HazardRecord = z.infer<typeof HazardRecord>;
 
@@ -111,14 +115,14 @@ export type HazardAction = z.infer<typeof HazardAction>;
 export const HazardEvent = z.object({
   hazardId: z.string(),
   /** The item's version after the event: 1 for the report, then consecutive. */
-  seq: z.int().min(1),
+  seq: z.int().check(z.minimum(1)),
   at: IsoInstant,
   actor: z.string(),
   action: HazardAction,
-  from: HazardState.nullable(),
+  from: z.nullable(HazardState),
   to: HazardState,
-  reason: z.string().optional(),
-  changes: z.record(z.string(), z.unknown()).default({}),
+  reason: z.optional(z.string()),
+  changes: z._default(z.record(z.string(), z.unknown()), {}),
 });
 export type HazardEvent = z.infer<typeof HazardEvent>;
 
@@ -127,22 +131,22 @@ export const ReportHazardInput = z.strictObject({
   location: Text(200),
   category: Text(50),
   description: Text(2000),
-  urgency: Urgency.default('yellow'),
+  urgency: z._default(Urgency, 'yellow'),
   reportedBy: Text(50),
   /** Fixed on the spot (当场整改): the item is closed at once with this evidence. */
-  fixedOnSpot: Evidence.optional(),
+  fixedOnSpot: z.optional(Evidence),
 });
 export type ReportHazardInput = z.input<typeof ReportHazardInput>;
 
-const DeadlineInput = IsoInstant.optional();
+const DeadlineInput = z.optional(IsoInstant);
 
 /** The commands after the report, as one discriminated union: the boundary type of the CLI and the API. */
 export const HazardCommand = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('fixOnSpot'), evidence: Evidence }),
   z.strictObject({
     action: z.literal('order'),
-    responsibleUnit: UnitId.optional(),
-    responsiblePerson: Person.optional(),
+    responsibleUnit: z.optional(UnitId),
+    responsiblePerson: z.optional(Person),
     measures: Text(2000),
     /** Explicit rectification deadline; by default the urgency's hours from now. */
     deadline: DeadlineInput,
@@ -150,20 +154,20 @@ export const HazardCommand = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('accept') }),
   z.strictObject({
     action: z.literal('update'),
-    location: Text(200).optional(),
-    category: Text(50).optional(),
-    description: Text(2000).optional(),
-    measures: Text(2000).optional(),
-    urgency: Urgency.optional(),
-    responsiblePerson: Person.optional(),
+    location: z.optional(Text(200)),
+    category: z.optional(Text(50)),
+    description: z.optional(Text(2000)),
+    measures: z.optional(Text(2000)),
+    urgency: z.optional(Urgency),
+    responsiblePerson: z.optional(Person),
     deadline: DeadlineInput,
-    reason: Reason.optional(),
+    reason: z.optional(Reason),
   }),
   z.strictObject({ action: z.literal('submit'), evidence: Evidence }),
   z.strictObject({
     action: z.literal('verify'),
     passed: z.boolean(),
-    reason: Reason.optional(),
+    reason: z.optional(Reason),
     /** Required when the verification fails: the new deadline. */
     deadline: DeadlineInput,
   }),
@@ -171,10 +175,10 @@ export const HazardCommand = z.discriminatedUnion('action', [
   z.strictObject({
     action: z.literal('reassign'),
     responsibleUnit: UnitId,
-    responsiblePerson: Person.optional(),
-    measures: Text(2000).optional(),
+    responsiblePerson: z.optional(Person),
+    measures: z.optional(Text(2000)),
     deadline: DeadlineInput,
-    reason: Reason.optional(),
+    reason: z.optional(Reason),
   }),
   z.strictObject({ action: z.literal('close'), reason: Reason }),
   z.strictObject({ action: z.literal('reopen'), reason: Reason, deadline: DeadlineInput }),
@@ -268,7 +272,7 @@ const withDeadline = (
 });
 
 /** Parses a boundary value, or refuses it naming every field that is wrong. */
-const parseOrRefuse = <S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> => {
+const parseOrRefuse = <S extends z.ZodMiniType>(schema: S, raw: unknown, what: string): z.infer<S> => {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type { $ZodError } from 'zod/v4/core';
 import { CampaignDefinition } from './definition.ts';
 import { DefinitionError, type FieldIssue } from './errors.ts';
 
@@ -13,7 +13,7 @@ export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
     return acc ? `${acc}.${String(key)}` : String(key);
   }, '');
 
-export const zodIssues = (error: z.ZodError): FieldIssue[] =>
+export const zodIssues = (error: $ZodError): FieldIssue[] =>
   error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 
 /** Validates an already-parsed value (API bodies, launch events). */

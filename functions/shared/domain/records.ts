@@ -1,7 +1,8 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { Person, Phase, Unit } from './definition.ts';
 import { Counts, ReportContent } from './report-content.ts';
 import { IsoInstant } from './state.ts';
+import './zod-locale.ts';
 
 /**
  * What the store keeps, as zod schemas: items are parsed on the way out of DynamoDB, so a
@@ -16,29 +17,31 @@ export const CampaignRecord = z.object({
   /** The definition without `organisation.units`: units are items of their own (400 KB item limit). */
   definition: z.record(z.string(), z.unknown()),
   status: CampaignStatus,
-  generation: z.int().min(1),
+  generation: z.int().check(z.minimum(1)),
   executionName: z.string(),
   launchedAt: IsoInstant,
   /** Set once the first execution has been started: a launch that stopped before it is finished by the retry. */
-  executionStartedAt: IsoInstant.optional(),
-  closedAt: IsoInstant.optional(),
-  phase: Phase.optional(),
-  round: z.int().min(0).default(0),
+  executionStartedAt: z.optional(IsoInstant),
+  closedAt: z.optional(IsoInstant),
+  phase: z.optional(Phase),
+  round: z._default(z.int().check(z.minimum(0)), 0),
   /** Units sent back to rectification by the last acceptance gate. */
-  reRectifyUnits: z.array(z.string()).default([]),
-  unitCount: z.int().min(0),
+  reRectifyUnits: z._default(z.array(z.string()), []),
+  unitCount: z.int().check(z.minimum(0)),
 });
 export type CampaignRecord = z.infer<typeof CampaignRecord>;
 
 export const PhaseRecord = z.object({
   phase: Phase,
-  round: z.int().min(0),
+  round: z.int().check(z.minimum(0)),
   startedAt: IsoInstant,
-  plannedEnd: IsoInstant.nullable(),
-  closedAt: IsoInstant.optional(),
-  summary: z.record(z.string(), z.unknown()).optional(),
+  plannedEnd: z.nullable(IsoInstant),
+  closedAt: z.optional(IsoInstant),
+  summary: z.optional(z.record(z.string(), z.unknown())),
 });
 export type PhaseRecord = z.infer<typeof PhaseRecord>;
+
+const Count = z.int().check(z.minimum(0));
 
 export const ReportRecord = z.object({
   campaignId: z.string(),
@@ -46,15 +49,15 @@ export const ReportRecord = z.object({
   period: z.string(),
   cutoff: IsoInstant,
   /** 1 for the first submission; each resubmission adds one and keeps the earlier versions. */
-  version: z.int().min(1).default(1),
+  version: z._default(z.int().check(z.minimum(1)), 1),
   /** When this version arrived. */
   submittedAt: IsoInstant,
-  submittedBy: z.string().default(''),
+  submittedBy: z._default(z.string(), ''),
   /** When the first version arrived: punctuality is the first submission's, a revision does not undo it. */
-  firstSubmittedAt: IsoInstant.optional(),
+  firstSubmittedAt: z.optional(IsoInstant),
   onTime: z.boolean(),
   /** Seconds after the cutoff of the first submission; 0 when on time. */
-  lateBySeconds: z.int().min(0),
+  lateBySeconds: Count,
   content: ReportContent,
 });
 export type ReportRecord = z.infer<typeof ReportRecord>;
@@ -63,12 +66,12 @@ export const PeriodOutcome = z.object({
   period: z.string(),
   cutoff: IsoInstant,
   phase: Phase,
-  round: z.int().min(0),
+  round: Count,
   expected: z.array(z.string()),
   onTime: z.array(z.string()),
   missingAtCutoff: z.array(z.string()),
   /** Missing at this cutoff and without any report for the previous period: escalated. */
-  escalated: z.array(z.string()).default([]),
+  escalated: z._default(z.array(z.string()), []),
 });
 export type PeriodOutcome = z.infer<typeof PeriodOutcome>;
 
@@ -79,28 +82,28 @@ export const TaskRecord = z.object({
   participants: z.array(z.string()),
   dueAt: IsoInstant,
   status: z.enum(['open', 'done']),
-  doneAt: IsoInstant.optional(),
+  doneAt: z.optional(IsoInstant),
   /** When the deadline check must next look at it; absent once nothing more is due (sparse index). */
-  nextCheckAt: IsoInstant.optional(),
+  nextCheckAt: z.optional(IsoInstant),
   /** Steps already notified: dueSoon, overdue. */
-  notified: z.array(z.string()).default([]),
+  notified: z._default(z.array(z.string()), []),
 });
 export type TaskRecord = z.infer<typeof TaskRecord>;
 
 export const InspectionRecord = z.object({
   unitId: z.string(),
-  round: z.int().min(0),
-  score: z.number().min(0).max(100),
+  round: Count,
+  score: z.number().check(z.minimum(0), z.maximum(100)),
   inspector: z.string(),
   at: IsoInstant,
-  notes: z.string().max(2000).default(''),
+  notes: z._default(z.string().check(z.maxLength(2000)), ''),
   /** Points per checklist item when the campaign has a checklist; `score` is their sum. */
-  items: z.record(z.string(), z.number().min(0)).optional(),
+  items: z.optional(z.record(z.string(), z.number().check(z.minimum(0)))),
 });
 export type InspectionRecord = z.infer<typeof InspectionRecord>;
 
 const UnitRef = z.object({ id: z.string(), name: z.string() });
-const LateUnit = UnitRef.extend({ lateBySeconds: z.int().min(0) });
+const LateUnit = z.extend(UnitRef, { lateBySeconds: Count });
 
 /**
  * A compiled weekly bulletin (情况通报): the figures, kept on a small item; the per-unit table and
@@ -110,26 +113,26 @@ export const BulletinRecord = z.object({
   campaignId: z.string(),
   period: z.string(),
   /** 第N期: the bulletin's number in the campaign. */
-  number: z.int().min(1),
+  number: z.int().check(z.minimum(1)),
   opensAt: IsoInstant,
   cutoff: IsoInstant,
   compiledAt: IsoInstant,
   phase: Phase,
-  round: z.int().min(0),
-  expected: z.int().min(0),
+  round: Count,
+  expected: Count,
   onTime: z.array(UnitRef),
   late: z.array(LateUnit),
   missing: z.array(UnitRef),
   /** Units missing this period and the one before: escalated to their leaders and the office. */
-  escalated: z.array(UnitRef).default([]),
+  escalated: z._default(z.array(UnitRef), []),
   /** Reports of the previous period that came in after its bulletin (上期补报). */
-  previousLate: z.array(LateUnit).default([]),
+  previousLate: z._default(z.array(LateUnit), []),
   totals: Counts,
   /** Totals of the previous bulletin, for the week-over-week trend; absent for the first. */
-  previousTotals: Counts.optional(),
-  items: z.object({ open: z.int().min(0), overdue: z.int().min(0) }),
+  previousTotals: z.optional(Counts),
+  items: z.object({ open: Count, overdue: Count }),
   /** Archive locations of the documents, by format. */
-  files: z.record(z.string(), z.string()).default({}),
+  files: z._default(z.record(z.string(), z.string()), {}),
 });
 export type BulletinRecord = z.infer<typeof BulletinRecord>;
 
@@ -159,7 +162,7 @@ export type NotificationKind = z.infer<typeof NotificationKind>;
 export const Recipient = z.object({
   key: z.string(),
   role: z.enum(['leadingGroup', 'office', 'unitLeader', 'liaison', 'responsible']),
-  unitId: z.string().optional(),
+  unitId: z.optional(z.string()),
   person: Person,
 });
 export type Recipient = z.infer<typeof Recipient>;
@@ -173,8 +176,8 @@ export const Notification = z.object({
   body: z.string(),
   createdAt: IsoInstant,
   status: z.enum(['pending', 'sent', 'failed']),
-  sentAt: IsoInstant.optional(),
-  attempts: z.int().min(0).default(0),
+  sentAt: z.optional(IsoInstant),
+  attempts: z._default(Count, 0),
 });
 export type Notification = z.infer<typeof Notification>;
 
@@ -182,7 +185,7 @@ export const AuditEvent = z.object({
   at: IsoInstant,
   actor: z.string(),
   action: z.string(),
-  detail: z.record(z.string(), z.unknown()).default({}),
+  detail: z._default(z.record(z.string(), z.unknown()), {}),
 });
 export type AuditEvent = z.infer<typeof AuditEvent>;
 

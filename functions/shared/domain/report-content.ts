@@ -1,5 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { LocalDate } from './local-date.ts';
+import './zod-locale.ts';
 
 /**
  * What a unit writes in its periodic report (工作进展). The base fields follow the seeds' report
@@ -24,22 +25,26 @@ export type CountKey = (typeof COUNT_KEYS)[number];
 
 const Count = z
   .int({ error: 'must be a whole number' })
-  .min(0, { error: 'must not be negative' })
-  .max(MAX_COUNT, { error: `must be at most ${MAX_COUNT}` });
+  .check(
+    z.minimum(0, { error: 'must not be negative' }),
+    z.maximum(MAX_COUNT, { error: `must be at most ${MAX_COUNT}` }),
+  );
 
 export const Counts = z
   .strictObject({
-    sitesChecked: Count.default(0),
-    hazardsFound: Count.default(0),
-    hazardsFixed: Count.default(0),
-    householdsVisited: Count.default(0),
-    publicityEvents: Count.default(0),
+    sitesChecked: z._default(Count, 0),
+    hazardsFound: z._default(Count, 0),
+    hazardsFixed: z._default(Count, 0),
+    householdsVisited: z._default(Count, 0),
+    publicityEvents: z._default(Count, 0),
   })
-  // A negative count is already refused on its own; comparing it would only add a confusing second issue.
-  .refine((c) => c.hazardsFound < 0 || c.hazardsFixed < 0 || c.hazardsFixed <= c.hazardsFound, {
-    error: 'hazardsFixed must not exceed hazardsFound in the same report',
-    path: ['hazardsFixed'],
-  });
+  .check(
+    // A negative count is already refused on its own; comparing it would only add a confusing second issue.
+    z.refine((c) => c.hazardsFound < 0 || c.hazardsFixed < 0 || c.hazardsFixed <= c.hazardsFound, {
+      error: 'hazardsFixed must not exceed hazardsFound in the same report',
+      path: ['hazardsFixed'],
+    }),
+  );
 export type Counts = z.infer<typeof Counts>;
 
 export const ZERO_COUNTS: Counts = {
@@ -50,25 +55,26 @@ export const ZERO_COUNTS: Counts = {
   publicityEvents: 0,
 };
 
-const text = (max = MAX_REPORT_TEXT) => z.string().max(max, { error: `must be at most ${max} characters` });
+const text = (max = MAX_REPORT_TEXT) =>
+  z.string().check(z.maxLength(max, { error: `must be at most ${max} characters` }));
 
 /** A photo is referenced, never embedded: an upload key or an https address. */
-export const PhotoRef = z
-  .string()
-  .min(1)
-  .max(500)
-  .regex(/^(https:\/\/|s3:\/\/|photo:)\S+$/, {
+export const PhotoRef = z.string().check(
+  z.minLength(1),
+  z.maxLength(500),
+  z.regex(/^(https:\/\/|s3:\/\/|photo:)\S+$/, {
     error: 'must be an https:// or s3:// address, or a photo: upload key',
-  });
+  }),
+);
 
 const FieldKey = z
   .string()
-  .regex(/^[a-z][a-zA-Z0-9]{0,39}$/, 'must be a camelCase key of up to 40 letters and digits');
+  .check(z.regex(/^[a-z][a-zA-Z0-9]{0,39}$/, 'must be a camelCase key of up to 40 letters and digits'));
 
 const FieldCommon = {
   key: FieldKey,
-  label: z.string().trim().min(1).max(50),
-  required: z.boolean().default(false),
+  label: z.string().check(z.trim(), z.minLength(1), z.maxLength(50)),
+  required: z._default(z.boolean(), false),
 };
 
 /** A campaign's own report field (extra.<key>), typed like a DingTalk 日志 template control. */
@@ -76,36 +82,40 @@ export const ReportField = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('text'),
     ...FieldCommon,
-    maxLength: z.int().min(1).max(MAX_REPORT_TEXT).default(2000),
+    maxLength: z._default(z.int().check(z.minimum(1), z.maximum(MAX_REPORT_TEXT)), 2000),
   }),
   z.strictObject({
     type: z.literal('number'),
     ...FieldCommon,
-    min: z.number().optional(),
-    max: z.number().optional(),
-    integer: z.boolean().default(false),
+    min: z.optional(z.number()),
+    max: z.optional(z.number()),
+    integer: z._default(z.boolean(), false),
     /** What it counts, e.g. 户 or 处; shown after the value. */
-    unit: z.string().max(10).optional(),
+    unit: z.optional(z.string().check(z.maxLength(10))),
   }),
   z.strictObject({
     type: z.literal('choice'),
     ...FieldCommon,
-    options: z.array(z.string().trim().min(1).max(50)).min(2).max(50),
+    options: z
+      .array(z.string().check(z.trim(), z.minLength(1), z.maxLength(50)))
+      .check(z.minLength(2), z.maxLength(50)),
   }),
   z.strictObject({ type: z.literal('date'), ...FieldCommon }),
 ]);
 export type ReportField = z.infer<typeof ReportField>;
 
-const fieldSchema = (field: ReportField): z.ZodType<string | number> => {
+const fieldSchema = (field: ReportField): z.ZodMiniType<string | number> => {
   switch (field.type) {
     case 'text':
-      return text(field.maxLength).trim().min(1, { error: 'must not be empty' });
+      return text(field.maxLength).check(z.trim(), z.minLength(1, { error: 'must not be empty' }));
     case 'number': {
       let n = field.integer
         ? z.int({ error: 'must be a whole number' })
         : z.number({ error: 'must be a number' });
-      if (field.min !== undefined) n = n.min(field.min, { error: `must be at least ${field.min}` });
-      if (field.max !== undefined) n = n.max(field.max, { error: `must be at most ${field.max}` });
+      if (field.min !== undefined)
+        n = n.check(z.minimum(field.min, { error: `must be at least ${field.min}` }));
+      if (field.max !== undefined)
+        n = n.check(z.maximum(field.max, { error: `must be at most ${field.max}` }));
       return n;
     }
     case 'choice':
@@ -118,20 +128,20 @@ const fieldSchema = (field: ReportField): z.ZodType<string | number> => {
 };
 
 const baseShape = {
-  progress: text().trim().min(1, { error: 'is required: what the unit did this period' }),
-  problems: text().default(''),
-  nextSteps: text().default(''),
-  counts: Counts.default(ZERO_COUNTS),
-  photos: z
-    .array(PhotoRef)
-    .max(MAX_PHOTOS, { error: `at most ${MAX_PHOTOS} photos` })
-    .default([]),
+  progress: text().check(z.trim(), z.minLength(1, { error: 'is required: what the unit did this period' })),
+  problems: z._default(text(), ''),
+  nextSteps: z._default(text(), ''),
+  counts: z._default(Counts, ZERO_COUNTS),
+  photos: z._default(
+    z.array(PhotoRef).check(z.maxLength(MAX_PHOTOS, { error: `at most ${MAX_PHOTOS} photos` })),
+    [],
+  ),
 };
 
 /** A stored report's content: the extra fields are whatever the campaign's template allowed. */
 export const ReportContent = z.strictObject({
   ...baseShape,
-  extra: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+  extra: z._default(z.record(z.string(), z.union([z.string(), z.number()])), {}),
 });
 export type ReportContent = z.infer<typeof ReportContent>;
 
@@ -139,14 +149,14 @@ export type ReportContent = z.infer<typeof ReportContent>;
  * The validator for one campaign's reports: the base fields plus its own, each typed; anything
  * else is refused by name (strict objects), so a misspelt field is never silently dropped.
  */
-export const reportContentSchema = (fields: readonly ReportField[]): z.ZodType<ReportContent> => {
+export const reportContentSchema = (fields: readonly ReportField[]): z.ZodMiniType<ReportContent> => {
   const extra = Object.fromEntries(
-    fields.map((f) => [f.key, f.required ? fieldSchema(f) : fieldSchema(f).optional()]),
+    fields.map((f) => [f.key, f.required ? fieldSchema(f) : z.optional(fieldSchema(f))]),
   );
   const anyRequired = fields.some((f) => f.required);
   const extraSchema = z.strictObject(extra);
   return z.strictObject({
     ...baseShape,
-    extra: anyRequired ? extraSchema : extraSchema.default({}),
-  }) as unknown as z.ZodType<ReportContent>;
+    extra: anyRequired ? extraSchema : z._default(extraSchema, {}),
+  }) as unknown as z.ZodMiniType<ReportContent>;
 };

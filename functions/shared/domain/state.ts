@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { Phase } from './definition.ts';
 import { MOMENT_PRIORITY, type Moment } from './schedule.ts';
 
@@ -27,32 +27,32 @@ export const NextStep = z.strictObject({
   at: IsoInstant,
   action: Action,
   moment: MomentName,
-  period: z.string().optional(),
+  period: z.optional(z.string()),
 });
 export type NextStep = z.infer<typeof NextStep>;
 
 export const Limits = z.strictObject({
   /** Continue as a new execution well before the 1-year execution limit (the machine times out at 360 days). */
-  maxGenerationDays: z.int().positive().max(330).default(300),
+  maxGenerationDays: z._default(z.int().check(z.positive(), z.maximum(330)), 300),
   /** …and well before 25,000 history events (a wake costs about 12 events). */
-  maxGenerationSteps: z.int().positive().max(2000).default(1500),
+  maxGenerationSteps: z._default(z.int().check(z.positive(), z.maximum(2000)), 1500),
 });
 
 export const CampaignState = z.strictObject({
-  campaignId: z.string().min(1),
-  generation: z.int().min(1),
+  campaignId: z.string().check(z.minLength(1)),
+  generation: z.int().check(z.minimum(1)),
   generationStartedAt: IsoInstant,
   phase: Phase,
-  round: z.int().min(0),
+  round: z.int().check(z.minimum(0)),
   /** pending: waiting for the phase to start; running: inside its window. */
   phaseStatus: z.enum(['pending', 'running']),
-  window: z.strictObject({ start: IsoInstant, end: IsoInstant.nullable() }).optional(),
+  window: z.optional(z.strictObject({ start: IsoInstant, end: z.nullable(IsoInstant) })),
   /** The moment of the step last done: the workflow's notion of now. */
   at: IsoInstant,
   lastMoment: MomentName,
-  steps: z.int().min(0),
+  steps: z.int().check(z.minimum(0)),
   next: NextStep,
-  pendingNotifications: z.int().min(0),
+  pendingNotifications: z.int().check(z.minimum(0)),
   limits: Limits,
 });
 export type CampaignState = z.infer<typeof CampaignState>;
@@ -67,6 +67,6 @@ export type StepEvent = z.infer<typeof StepEvent>;
 
 export const FailureEvent = z.strictObject({
   state: CampaignState,
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+  error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }),
 });
 export type FailureEvent = z.infer<typeof FailureEvent>;

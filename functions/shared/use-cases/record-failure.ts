@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { Person } from '../domain/definition.ts';
 import { officeHead, toNotification } from '../domain/notifications.ts';
 import type { CampaignStore } from '../domain/ports.ts';
