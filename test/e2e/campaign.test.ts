@@ -211,7 +211,8 @@ describe('limits and failures', () => {
     const failure = audit.find((a) => a.action === 'workflow.failed');
     // The step failed on the corrupt stored definition (not on the fault injection itself).
     expect(failure?.detail.cause).toMatch(/timeZone/);
-    expect(failure?.detail.error).toBe('ZodError');
+    // zod/mini's validation error (the core error class, hence the "$").
+    expect(failure?.detail.error).toBe('$ZodError');
     const notes = await result.store.listNotifications(def.id);
     expect(notes.find((n) => n.kind === 'workflowFailure')?.status).toBe('sent');
   });
