@@ -4,6 +4,8 @@ import type { CampaignStore, Notifier } from '../shared/domain/ports.ts';
 import { StepEvent } from '../shared/domain/state.ts';
 import { notifyPending } from '../shared/use-cases/notify.ts';
 
+const NOTIFY_TIME_RESERVE_MS = 20_000;
+
 export interface NotifyDeps {
   store: CampaignStore;
   notifier: Notifier;
@@ -15,9 +17,14 @@ export const makeNotifyHandler = ({ store, notifier, logger }: NotifyDeps) =>
     logger,
     StepEvent,
     (e) => e.state.campaignId,
-    async ({ state }) => {
-      const { state: next, result } = await notifyPending(store, notifier, state, (id, error) =>
-        logger.error('notification failed', { notificationId: id, error: error as Error }),
+    async ({ state }, context) => {
+      const { state: next, result } = await notifyPending(
+        store,
+        notifier,
+        state,
+        (id, error) => logger.error('notification failed', { notificationId: id, error: error as Error }),
+        // Leave a page's worth of sending before the function's timeout; the state machine comes back for the rest.
+        () => context.getRemainingTimeInMillis() > NOTIFY_TIME_RESERVE_MS,
       );
       logger.info('notifications sent', { ...result });
       return next;

@@ -9,7 +9,7 @@ import { checkDeadlines } from '../../functions/shared/use-cases/check-deadlines
 import { collectReports as collectReportsWith } from '../../functions/shared/use-cases/collect-reports.ts';
 import { continueAsNew } from '../../functions/shared/use-cases/continue-campaign.ts';
 import { launchCampaign } from '../../functions/shared/use-cases/launch-campaign.ts';
-import { notifyPending } from '../../functions/shared/use-cases/notify.ts';
+import { NOTIFY_BATCH, notifyPending } from '../../functions/shared/use-cases/notify.ts';
 import { acceptanceGate, startPhase } from '../../functions/shared/use-cases/phase-steps.ts';
 import { submitReport } from '../../functions/shared/use-cases/submit-report.ts';
 import { campaignWalk, type StepAction } from '../support/campaign-walk.ts';
@@ -826,6 +826,47 @@ describe('notifyPending', () => {
     for (const n of await store.listNotifications(CAMPAIGN)) {
       expect(n).toMatchObject({ status: 'sent', sentAt: started.at, attempts: 1 });
     }
+  });
+
+  const enqueueMany = async (count: number): Promise<void> => {
+    const [template] = await store.pendingNotifications(CAMPAIGN, 1);
+    if (!template) throw new Error('nothing pending');
+    const copies = Array.from({ length: count }, (_, i) => ({ ...template, id: `${template.id}-copy-${i}` }));
+    await store.enqueueNotifications(copies);
+  };
+
+  it('drains several pages in one call, so a large wake costs one Notify step', async () => {
+    // Prepare
+    await enqueueMany(2 * NOTIFY_BATCH);
+    const notifier = new RecordingNotifier();
+
+    // Act
+    const { state, result } = await notifyPending(store, notifier, started);
+
+    // Assess
+    expect(result).toEqual({ sent: 2 * NOTIFY_BATCH + 5, failed: 0 });
+    expect(new Set(notifier.sent.map((n) => n.id)).size).toBe(2 * NOTIFY_BATCH + 5);
+    expect(state.pendingNotifications).toBe(0);
+    expect(await store.pendingNotifications(CAMPAIGN, 50)).toEqual([]);
+  });
+
+  it('stops after a page when the invocation runs out of time, and says more are pending', async () => {
+    // Prepare
+    await enqueueMany(2 * NOTIFY_BATCH);
+    const notifier = new RecordingNotifier();
+
+    // Act
+    const { state, result } = await notifyPending(
+      store,
+      notifier,
+      started,
+      () => {},
+      () => false,
+    );
+
+    // Assess
+    expect(result.sent).toBe(NOTIFY_BATCH);
+    expect(state.pendingNotifications).toBe(1);
   });
 
   it('marks a notification the channel refused as failed instead of dropping it', async () => {

@@ -15,9 +15,9 @@ export const stepHandler = <S extends z.ZodMiniType, R>(
   logger: Logger,
   schema: S,
   campaignIdOf: (event: z.infer<S>) => string,
-  run: (event: z.infer<S>) => Promise<R>,
+  run: (event: z.infer<S>, context: Context) => Promise<R>,
 ) =>
-  middy(async (raw: unknown, _context: Context): Promise<R> => {
+  middy(async (raw: unknown, context: Context): Promise<R> => {
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
       const issues = zodIssues(parsed.error);
@@ -27,5 +27,5 @@ export const stepHandler = <S extends z.ZodMiniType, R>(
       );
     }
     logger.appendKeys({ campaignId: campaignIdOf(parsed.data) });
-    return run(parsed.data);
+    return run(parsed.data, context);
   }).use(injectLambdaContext(logger, { resetKeys: true }));
