@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '../shared/adapters/logger.ts';
 import { stepHandler } from '../shared/adapters/step-handler.ts';
 import type { CampaignStore } from '../shared/domain/ports.ts';
 import { StepEvent } from '../shared/domain/state.ts';

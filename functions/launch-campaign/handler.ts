@@ -1,5 +1,5 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod/mini';
+import type { Logger } from '../shared/adapters/logger.ts';
 import { stepHandler } from '../shared/adapters/step-handler.ts';
 import { parseDefinition } from '../shared/domain/parse-definition.ts';
 import type { CampaignStore, WorkflowEngine } from '../shared/domain/ports.ts';

@@ -1,5 +1,5 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod/mini';
+import type { Logger } from '../shared/adapters/logger.ts';
 import { stepHandler } from '../shared/adapters/step-handler.ts';
 import type { CampaignStore } from '../shared/domain/ports.ts';
 import { CampaignState, FailureEvent } from '../shared/domain/state.ts';

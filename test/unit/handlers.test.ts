@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -24,6 +23,7 @@ import { makeNotifyHandler } from '../../functions/notify/handler.ts';
 import { makePhaseHandler } from '../../functions/phase/handler.ts';
 import { documentClient } from '../../functions/shared/adapters/clients.ts';
 import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
+import { Logger } from '../../functions/shared/adapters/logger.ts';
 import { SnsNotifier } from '../../functions/shared/adapters/notifiers.ts';
 import { StepFunctionsEngine } from '../../functions/shared/adapters/sfn-engine.ts';
 import type { CampaignDefinitionInput } from '../../functions/shared/domain/definition.ts';
@@ -65,7 +65,7 @@ const context: Context = {
   succeed: () => {},
 };
 
-const logger = new Logger({ serviceName: 'zhili-test', logLevel: 'SILENT' });
+const logger = new Logger('zhili-test', 'SILENT');
 const store = () =>
   new DynamoCampaignStore(documentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLE);
 const engine = () => new StepFunctionsEngine(new SFNClient({ region: 'cn-north-1' }), STATE_MACHINE);

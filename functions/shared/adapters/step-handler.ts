@@ -1,10 +1,21 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { ValidationError } from '../domain/errors.ts';
 import { zodIssues } from '../domain/parse-definition.ts';
+import type { Logger } from './logger.ts';
+
+/** The first invocation of a container is its cold start. */
+let coldStart = true;
+
+/** Every line of an invocation carries its request id, and only its own keys (none left from the last one). */
+const logContext = (logger: Logger): MiddlewareObj<unknown, unknown, Error, Context> => ({
+  before: (request) => {
+    logger.resetKeys();
+    logger.appendKeys({ requestId: request.context.awsRequestId, coldStart });
+    coldStart = false;
+  },
+});
 
 /**
  * The one shape of every Lambda here: validate the event with its zod schema (a bad payload is a
@@ -28,4 +39,4 @@ export const stepHandler = <S extends z.ZodMiniType, R>(
     }
     logger.appendKeys({ campaignId: campaignIdOf(parsed.data) });
     return run(parsed.data, context);
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+  }).use(logContext(logger));
