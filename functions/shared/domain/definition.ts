@@ -39,13 +39,11 @@ export const TimeOfDay = z
   .string()
   .check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM between 00:00 and 23:59'));
 
-export const TimeZone = z
-  .string()
-  .check(
-    z.refine((zone) => IANAZone.isValidZone(zone), {
-      error: 'must be an IANA time zone such as Asia/Shanghai',
-    }),
-  );
+export const TimeZone = z.string().check(
+  z.refine((zone) => IANAZone.isValidZone(zone), {
+    error: 'must be an IANA time zone such as Asia/Shanghai',
+  }),
+);
 
 const ChinaMobileOrLandline = /^(\+?86)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
 
