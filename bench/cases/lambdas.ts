@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { synthesize } from '../../bin/local/synthesized.ts';
 import { BUNDLING, FUNCTION_FOLDERS, functionEntry } from '../../lib/project-function.ts';
 import { type BenchCase, type Figure, median } from '../harness.ts';
 
@@ -96,19 +97,35 @@ await import(process.argv[2]);
 process.stdout.write(String(performance.now() - started));
 `;
 
-/** The environment a deployed function module reads at load (client construction needs a region). */
-const lambdaEnvironment = (): NodeJS.ProcessEnv => ({
+/**
+ * What the Lambda runtime sets, plus each function's own environment as the synthesized stack
+ * declares it (references to other resources, such as table names, become placeholders), so that
+ * a function that needs a new variable at load is measured with it.
+ */
+const runtimeEnvironment: NodeJS.ProcessEnv = {
   PATH: process.env.PATH,
   AWS_REGION: 'cn-north-1',
   AWS_LAMBDA_FUNCTION_NAME: 'bench',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
   AWS_SESSION_TOKEN: 'bench',
-  TABLE_NAME: 'zhili-bench',
-  STATE_MACHINE_ARN: 'arn:aws-cn:states:cn-north-1:000000000000:stateMachine:bench',
-  TOPIC_ARN: 'arn:aws-cn:sns:cn-north-1:000000000000:bench',
-  POWERTOOLS_LOG_LEVEL: 'ERROR',
-});
+};
+
+const deployedEnvironments = (): Map<string, Record<string, string>> => {
+  const envs = new Map<string, Record<string, string>>();
+  for (const resource of Object.values(synthesize().statelessTemplate.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const variables =
+      (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+      {};
+    const env = Object.fromEntries(
+      Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `bench-${k.toLowerCase()}`]),
+    );
+    const folder = FUNCTION_FOLDERS.find((f) => env.POWERTOOLS_SERVICE_NAME === `zhili-${f}`);
+    if (folder) envs.set(folder, env);
+  }
+  return envs;
+};
 
 /** Milliseconds to import each bundle, one fresh process per sample, in rounds over all bundles. */
 const importTimes = async (
@@ -119,10 +136,12 @@ const importTimes = async (
   const probe = join(workDir, 'import-probe.mjs');
   await writeFile(probe, IMPORT_PROBE);
   const samples = new Map<string, number[]>(bundles.map((b) => [b.name, []]));
+  const deployed = deployedEnvironments();
   for (let round = 0; round < rounds; round++) {
     for (const bundle of bundles) {
       const run = spawnSync(process.execPath, [probe, pathToFileURL(bundle.file).href], {
-        env: lambdaEnvironment(),
+        // Quiet: a function that logs at load would otherwise write into the measurement's output.
+        env: { ...runtimeEnvironment, ...deployed.get(bundle.name), POWERTOOLS_LOG_LEVEL: 'SILENT' },
         encoding: 'utf8',
       });
       if (run.status !== 0) throw new Error(`importing ${bundle.name} failed: ${run.stderr.slice(-1500)}`);
