@@ -31,6 +31,9 @@ describe('npm run bench (smoke mode)', () => {
     expect(results.localRun).toHaveLength(2);
     const deadline = results.deadlineCheck as { checkReadUnits: number; scanReadUnits: number };
     expect(deadline.checkReadUnits).toBeGreaterThan(0);
+    const bulletin = results.bulletin as { units: number; readCapacity: number; scans: number };
+    expect(bulletin.readCapacity).toBeGreaterThan(0);
+    expect(bulletin.scans).toBe(0);
     for (const row of rows) expect(Number.isFinite(row.value)).toBe(true);
   });
 });
