@@ -1,10 +1,14 @@
 #!/usr/bin/env -S npx tsx
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { outboxLine } from '../functions/shared/adapters/notifiers.ts';
 import { phaseGaps } from '../functions/shared/domain/definition.ts';
 import { DefinitionError } from '../functions/shared/domain/errors.ts';
+import { NotificationStatus } from '../functions/shared/domain/records.ts';
 import { instant } from '../functions/shared/domain/schedule.ts';
+import { CampaignState } from '../functions/shared/domain/state.ts';
+import { notifyPending } from '../functions/shared/use-cases/notify.ts';
 import { EXIT, fail, isoInstant, loadFile, printDefinitionError, stateDir } from './cli/common.ts';
 import { hazardCommand } from './cli/hazard-commands.ts';
 import { registerReportCommands } from './cli/report-commands.ts';
@@ -175,5 +179,99 @@ program
 
 registerReportCommands(program);
 program.addCommand(hazardCommand());
+const withLocalRuntime = async (id: string, json: boolean, run: (runtime: LocalRuntime) => Promise<void>) => {
+  let runtime: LocalRuntime | undefined;
+  try {
+    await mkdir(join(stateDir, 'db'), { recursive: true });
+    runtime = await LocalRuntime.start({ outDir: join(stateDir, 'out', id), dbPath: join(stateDir, 'db') });
+    if (!(await runtime.store.getCampaign(id))) {
+      console.error(`✗ no campaign "${id}" on the local runtime; launch it with \`zhili launch <file>\``);
+      await runtime.stop();
+      process.exit(EXIT.badInput);
+    }
+    await run(runtime);
+  } catch (error) {
+    await runtime?.stop();
+    fail(error, json);
+  }
+  await runtime?.stop();
+  process.exit(EXIT.ok);
+};
+
+const outbox = program
+  .command('outbox')
+  .description(
+    "A campaign's notifications on the local runtime: what was sent, what waits, what was given up",
+  );
+
+outbox
+  .command('list', { isDefault: true })
+  .description('List notifications with their channel, status, attempts and last error')
+  .argument('<id>', 'campaign id')
+  .option('--status <status>', 'only pending, sent or dead', (v) => {
+    const parsed = NotificationStatus.safeParse(v);
+    if (!parsed.success) throw new InvalidArgumentError('expected pending, sent or dead');
+    return parsed.data;
+  })
+  .option('--json', 'machine-readable output (one JSON line per notification)')
+  .action(async (id: string, opts: { status?: NotificationStatus; json?: boolean }) =>
+    withLocalRuntime(id, Boolean(opts.json), async (runtime) => {
+      const all = await runtime.store.listNotifications(id, opts.status);
+      all.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+      if (opts.json) {
+        for (const n of all) console.log(JSON.stringify(outboxLine(n)));
+        return;
+      }
+      const byStatus = new Map<string, number>();
+      for (const n of all) byStatus.set(n.status, (byStatus.get(n.status) ?? 0) + 1);
+      const counts = [...byStatus].map(([status, n]) => `${n} ${status}`).join(', ');
+      console.log(`${id}: ${all.length} notification(s)${counts ? ` — ${counts}` : ''}`);
+      for (const n of all) {
+        const extra =
+          n.status === 'pending' && n.notBefore
+            ? ` not before ${n.notBefore} (${n.deferredBy ?? 'new'})`
+            : '';
+        console.log(
+          `  ${n.id}  ${n.status.padEnd(7)} ${n.channel.padEnd(5)} ${n.kind.padEnd(19)} ${n.recipient.person.name}  attempts ${n.attempts}${extra}${n.lastError ? `  ✗ ${n.lastError}` : ''}`,
+        );
+      }
+    }),
+  );
+
+outbox
+  .command('retry')
+  .description('Put dead-lettered notifications back in the outbox (all, or the ids given) and send them now')
+  .argument('<id>', 'campaign id')
+  .argument('[ids...]', 'notification ids (default: every dead letter)')
+  .option('--at <instant>', 'the instant to retry at (default: now)', isoInstant)
+  .option('--json', 'machine-readable output')
+  .action(async (id: string, ids: string[], opts: { at?: string; json?: boolean }) =>
+    withLocalRuntime(id, Boolean(opts.json), async (runtime) => {
+      const at = opts.at ?? new Date().toISOString();
+      const retried = await runtime.store.retryDeadNotifications(id, at, ids.length > 0 ? ids : undefined);
+      // Sent now through the local notifier, from the state the paused execution waits in; a
+      // running workflow would pick them up at its next wake anyway.
+      const executions = (
+        JSON.parse(await readFile(executionsFile, 'utf8').catch(() => '{}')) as Record<
+          string,
+          { waitingAt?: unknown }[]
+        >
+      )[id];
+      const waiting = CampaignState.safeParse(executions?.at(-1)?.waitingAt);
+      const sent =
+        waiting.success && retried.length > 0
+          ? (await notifyPending(runtime.store, runtime.notifier, waiting.data, { now: at })).result
+          : undefined;
+      if (opts.json) console.log(JSON.stringify({ retried, result: sent ?? null }));
+      else {
+        console.log(`${retried.length} dead letter(s) back in the outbox of ${id}`);
+        if (sent)
+          console.log(
+            `  sent ${sent.sent} in ${sent.messages} message(s); ${sent.retrying} retrying, ${sent.deferred} deferred, ${sent.dead} dead`,
+          );
+        else if (retried.length > 0) console.log("  they go out at the campaign's next step");
+      }
+    }),
+  );
 
 await program.parseAsync();

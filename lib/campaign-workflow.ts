@@ -76,31 +76,55 @@ export class CampaignWorkflow extends Construct {
     });
     recordFailure.addCatch(failed, { resultPath: '$.recordError' });
     // The office hears of the failure now, not at a next wake that will never come.
-    const notifyFailure = new LambdaInvoke(this, 'NotifyFailure', {
-      lambdaFunction: props.notify,
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      payload: TaskInput.fromObject({ 'state.$': '$.state' }),
-      resultPath: '$.notified',
-      taskTimeout: Timeout.duration(Duration.minutes(2)),
-    });
-    notifyFailure.addRetry({
-      errors: TRANSIENT_ERRORS,
-      interval: Duration.seconds(2),
-      maxAttempts: 4,
-      backoffRate: 2,
-    });
-    notifyFailure.addCatch(failed, { resultPath: '$.notifyError' });
+    // The failure notice is urgent (it passes quiet hours) but its send may fail: it is retried
+    // with the outbox's backoff until sent or dead-lettered, then the execution fails.
+    const failureNotice = (name: string, now?: string): LambdaInvoke => {
+      const task = new LambdaInvoke(this, name, {
+        lambdaFunction: props.notify,
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        payload: TaskInput.fromObject(
+          now ? { 'state.$': '$.state', 'now.$': now } : { 'state.$': '$.state' },
+        ),
+        resultPath: '$.state',
+        taskTimeout: Timeout.duration(Duration.minutes(2)),
+      });
+      task.addRetry({
+        errors: TRANSIENT_ERRORS,
+        interval: Duration.seconds(2),
+        maxAttempts: 4,
+        backoffRate: 2,
+      });
+      task.addCatch(failed, { resultPath: '$.notifyError' });
+      return task;
+    };
+    const notifyFailure = failureNotice('NotifyFailure');
+    const notifyFailureLater = failureNotice('NotifyFailureLater', '$.state.notifyAt');
+    const failureNoticePending = new Choice(this, 'FailureNoticePending')
+      .when(Condition.numberGreaterThan('$.state.pendingNotifications', 0), notifyFailure)
+      .when(
+        Condition.isPresent('$.state.notifyAt'),
+        new Wait(this, 'WaitToRetryFailureNotice', { time: WaitTime.timestampPath('$.state.notifyAt') }).next(
+          notifyFailureLater,
+        ),
+      )
+      .otherwise(failed);
     recordFailure.next(notifyFailure);
-    notifyFailure.next(failed);
+    notifyFailure.next(failureNoticePending);
+    notifyFailureLater.next(failureNoticePending);
 
-    const step = (name: string, fn: IFunction, action?: string): LambdaInvoke => {
+    const step = (
+      name: string,
+      fn: IFunction,
+      action?: string,
+      extra: Record<string, string> = {},
+    ): LambdaInvoke => {
       const task = new LambdaInvoke(this, name, {
         lambdaFunction: fn,
         payloadResponseOnly: true,
         // CDK's own default retrier would come first and shadow ours (Step Functions takes the first match).
         retryOnServiceExceptions: false,
-        payload: TaskInput.fromObject(action ? { action, 'state.$': '$.state' } : { 'state.$': '$.state' }),
+        payload: TaskInput.fromObject({ ...(action ? { action } : {}), 'state.$': '$.state', ...extra }),
         resultPath: '$.state',
         taskTimeout: Timeout.duration(Duration.minutes(5)),
       });
@@ -120,10 +144,29 @@ export class CampaignWorkflow extends Construct {
       time: WaitTime.timestampPath('$.state.next.at'),
     });
     const notify = step('Notify', props.notify);
+    // Deferred notifications (retry backoff, quiet hours, a robot's rate limit) are sent when due
+    // if that comes before the next step, and always before the campaign ends or continues: no
+    // notification is stranded in the outbox of a finished execution.
+    const notifyDeferred = step('NotifyDeferred', props.notify, undefined, { 'now.$': '$.state.notifyAt' });
+    const waitForDeferred = new Wait(this, 'WaitForDeferred', {
+      time: WaitTime.timestampPath('$.state.notifyAt'),
+    }).next(notifyDeferred);
     const notifyIfPending = new Choice(this, 'NotifyIfPending')
       .when(Condition.numberGreaterThan('$.state.pendingNotifications', 0), notify)
+      .when(
+        Condition.and(
+          Condition.isPresent('$.state.notifyAt'),
+          Condition.or(
+            Condition.timestampLessThanEqualsJsonPath('$.state.notifyAt', '$.state.next.at'),
+            Condition.stringEquals('$.state.next.action', 'done'),
+            Condition.stringEquals('$.state.next.action', 'continueAsNew'),
+          ),
+        ),
+        waitForDeferred,
+      )
       .otherwise(waitUntilNext);
     notify.next(notifyIfPending);
+    notifyDeferred.next(notifyIfPending);
 
     const steps: Record<Exclude<Action, 'continueAsNew' | 'done'>, LambdaInvoke> = {
       startPhase: step('StartPhase', props.phase, 'start'),

@@ -1,16 +1,23 @@
-import { ArnFormat, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { ConfigurationSet, EmailIdentity, Identity, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { ROBOT_SECRET_PREFIX } from '../functions/shared/domain/definition.ts';
 import { CampaignWorkflow } from './campaign-workflow.ts';
 import { ProjectFunction } from './project-function.ts';
 
 export interface StatelessStackProps extends StackProps {
   table: ITableV2;
   bulletins: IBucket;
+  /**
+   * The domain mail is sent from (SES identity, verified with DKIM records the stack outputs);
+   * the CDK context value `zhili:senderDomain` sets it at deploy time.
+   */
+  senderDomain?: string;
 }
 
 export const STATE_MACHINE_NAME = 'zhili-campaign';
@@ -37,7 +44,18 @@ export class StatelessStack extends Stack {
       enableKeyRotation: true,
       description: 'zhili notifications topic',
     });
+    // Operations' alert channel: every dead-lettered notification is published here (ids only).
     const topic = new Topic(this, 'Notifications', { masterKey: topicKey, enforceSSL: true });
+
+    const senderDomain = props.senderDomain ?? 'zhili.example.gov.cn';
+    const mail = new ConfigurationSet(this, 'Mail', {
+      reputationMetrics: true,
+      suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+    const sender = new EmailIdentity(this, 'Sender', {
+      identity: Identity.domain(senderDomain),
+      configurationSet: mail,
+    });
 
     const launch = new ProjectFunction(this, 'LaunchCampaign', {
       folder: 'launch-campaign',
@@ -67,9 +85,46 @@ export class StatelessStack extends Stack {
     const notify = new ProjectFunction(this, 'Notify', {
       folder: 'notify',
       description: 'Sends the queued notifications of a campaign',
-      environment: { TOPIC_ARN: topic.topicArn },
+      environment: {
+        TOPIC_ARN: topic.topicArn,
+        SENDER_EMAIL: `zhili@${senderDomain}`,
+        SES_CONFIGURATION_SET: mail.configurationSetName,
+      },
     }).useTable(table, 'readWrite');
     topic.grantPublish(notify.fn);
+    // Mail: SendEmail from the sender identity, through its configuration set, and nothing else.
+    notify.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [
+          sender.emailIdentityArn,
+          this.formatArn({
+            service: 'ses',
+            resource: 'configuration-set',
+            resourceName: mail.configurationSetName,
+          }),
+        ],
+      }),
+    );
+    // SMS: a direct publish to a phone number has no resource ARN; NotResource keeps the grant
+    // off every topic, so this statement cannot publish anywhere but to phones.
+    notify.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sns:Publish'],
+        notResources: [this.formatArn({ service: 'sns', resource: '*' })],
+      }),
+    );
+    // Robot credentials: only the secrets under zhili/robots/ (Secrets Manager appends a random suffix).
+    notify.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        // Pseudo parameters rather than the stack's region, so the cdk-nag acknowledgement of this
+        // wildcard reads the same in every region.
+        resources: [
+          `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${ROBOT_SECRET_PREFIX}*`,
+        ],
+      }),
+    );
     const continueCampaign = new ProjectFunction(this, 'ContinueCampaign', {
       folder: 'continue-campaign',
       description: 'Continues a campaign as a new execution before the execution limits',

@@ -14,6 +14,7 @@ export const buildApp = (props: AppProps = {}) => {
     env,
     table: stateful.table,
     bulletins: stateful.bulletins,
+    senderDomain: app.node.tryGetContext('zhili:senderDomain') as string | undefined,
     description: 'zhili: functions, campaign state machine, notifications',
   });
   return { app, stateful, stateless };

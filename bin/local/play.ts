@@ -1,9 +1,10 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
+import { outboxLine } from '../../functions/shared/adapters/notifiers.ts';
 import { escapeXml } from '../../functions/shared/domain/bulletin/chart.ts';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
 import { ledgerCsv, ledgerRows } from '../../functions/shared/domain/ledger-export.ts';
-import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
+import type { CampaignStore, Notifier } from '../../functions/shared/domain/ports.ts';
 import type { BulletinRecord } from '../../functions/shared/domain/records.ts';
 import { definedWindow, instant, iso } from '../../functions/shared/domain/schedule.ts';
 import type { CampaignState, CampaignStateInput } from '../../functions/shared/domain/state.ts';
@@ -29,6 +30,8 @@ export interface PlayOptions {
   tableName?: string;
   /** Extra hooks around every step (tests inject faults here). */
   observer?: StepObserver;
+  /** Where notifications go (default: the local notifier writing deliveries.jsonl under the run's folder). */
+  notifier?: Notifier;
 }
 
 export interface PlayResult {
@@ -129,6 +132,7 @@ export const playCampaign = async (def: CampaignDefinition, options: PlayOptions
     outDir,
     db: options.db,
     tableName: options.tableName,
+    notifier: options.notifier,
     observer: {
       before: async (state) => observers.before?.(state),
       after: async (task, input, output) => observers.after?.(task, input, output),
@@ -161,8 +165,13 @@ export const playCampaign = async (def: CampaignDefinition, options: PlayOptions
       'simulation.json': JSON.stringify(simulator.log, null, 2),
       'audit.json': JSON.stringify(await runtime.store.listAudit(def.id), null, 2),
     };
+    // The outbox as the store has it at the end: every notification once, with its final status.
+    const outbox = (await runtime.store.listNotifications(def.id))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+      .map((n) => JSON.stringify(outboxLine(n)));
+    await writeFile(join(outDir, 'outbox.jsonl'), outbox.length ? `${outbox.join('\n')}\n` : '', 'utf8');
     const bulletins = await runtime.store.listBulletins(def.id);
-    const files = [join(outDir, 'outbox.jsonl')];
+    const files = [join(outDir, 'outbox.jsonl'), join(outDir, 'deliveries.jsonl')];
     if (bulletins.length > 0) {
       written['bulletins/index.html'] = bulletinIndexHtml(def, bulletins);
       await mkdir(join(outDir, 'bulletins'), { recursive: true });

@@ -9,10 +9,11 @@ import { makeLaunchHandler } from '../../functions/launch-campaign/handler.ts';
 import { makeNotifyHandler } from '../../functions/notify/handler.ts';
 import { makePhaseHandler } from '../../functions/phase/handler.ts';
 import { FileBulletinArchive } from '../../functions/shared/adapters/bulletin-archive.ts';
+import type { SecretSource } from '../../functions/shared/adapters/channels/secrets.ts';
 import { documentClient } from '../../functions/shared/adapters/clients.ts';
 import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
 import { createLogger } from '../../functions/shared/adapters/logger.ts';
-import { FileOutboxNotifier } from '../../functions/shared/adapters/notifiers.ts';
+import { LocalNotifier } from '../../functions/shared/adapters/notifiers.ts';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
 import type { BulletinArchive, Notifier, WorkflowEngine } from '../../functions/shared/domain/ports.ts';
 import {
@@ -152,6 +153,10 @@ export class LocalRuntime implements WorkflowEngine {
     outDir: string;
     campaignId?: string;
     notifier?: Notifier;
+    /** Credentials of robots on loopback (a local receiver); the default notifier only. */
+    secrets?: SecretSource;
+    /** A loopback HTTP receiver for SMS and email (default: ZHILI_NOTIFY_RECEIVER, else none). */
+    receiver?: string;
     observer?: StepObserver;
     dbPath?: string;
     db?: DynamoDbLocal;
@@ -165,7 +170,13 @@ export class LocalRuntime implements WorkflowEngine {
     const db = options.db ?? (await startDynamoDbLocal({ dbPath: options.dbPath }));
     const tableName = options.tableName ?? LOCAL_TABLE;
     await createTableFromTemplate(db.client, tableName, synthesized.tableProperties);
-    const notifier = options.notifier ?? new FileOutboxNotifier(join(options.outDir, 'outbox.jsonl'));
+    const notifier =
+      options.notifier ??
+      new LocalNotifier({
+        deliveriesPath: join(options.outDir, 'deliveries.jsonl'),
+        secrets: options.secrets,
+        receiver: options.receiver ?? process.env.ZHILI_NOTIFY_RECEIVER,
+      });
     // Bulletins land next to the outbox, in the campaign's own folder under out/.
     const archive = new FileBulletinArchive(options.outDir);
     return new LocalRuntime(

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -100,6 +100,7 @@ describe('zhili launch and status on the local runtime', () => {
     home = await mkdtemp(join(tmpdir(), 'zhili-home-'));
   });
 
+  // Four processes, each starting Java for DynamoDB Local: minutes on a loaded machine.
   it('launches once, plays up to --until, and reports the status from the persisted table', async () => {
     const env = { ZHILI_HOME: home };
     const args = [
@@ -188,4 +189,54 @@ describe('zhili launch and status on the local runtime', () => {
     expect(noBulletin.code).toBe(1);
     expect(noBulletin.stderr).toContain('no bulletin for period 2027-06-21 yet');
   }, 180_000);
+});
+
+describe('zhili outbox and outbox retry on the local runtime', () => {
+  it('shows a dead letter with its error, and retry puts it back and tries it again', async () => {
+    // Prepare: an office head nobody can reach (no phone, email or robot)
+    const home = await mkdtemp(join(tmpdir(), 'zhili-home-'));
+    const env = { ZHILI_HOME: home };
+    const minimal = await readFile(join(root, 'test/fixtures/minimal.yaml'), 'utf8');
+    const file = join(home, 'unreachable.yaml');
+    await writeFile(
+      file,
+      minimal.replace(
+        'head: { name: 李明, title: 安委办主任, phone: "13800000002" }',
+        'head: { name: 李明 }',
+      ),
+    );
+    const launch = await zhili(
+      ['launch', file, '--at', '2027-02-20T09:00:00+08:00', '--until', '2027-02-23T00:00:00+08:00'],
+      env,
+    );
+    expect(launch.code).toBe(0);
+
+    // Act
+    const dead = await zhili(['outbox', 'minimal-2027', '--status', 'dead', '--json'], env);
+    const retry = await zhili(
+      ['outbox', 'retry', 'minimal-2027', '--at', '2027-02-22T09:00:00+08:00', '--json'],
+      env,
+    );
+    const after = await zhili(['outbox', 'minimal-2027', '--json'], env);
+
+    // Assess
+    const deadLines = dead.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; status: string; channel: string; lastError: string });
+    expect(deadLines).toHaveLength(1);
+    expect(deadLines[0]).toMatchObject({
+      status: 'dead',
+      channel: 'none',
+      lastError: expect.stringContaining('no channel: 李明'),
+    });
+    expect(JSON.parse(retry.stdout)).toMatchObject({ retried: [deadLines[0]?.id], result: { dead: 1 } });
+    const lines = after.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; status: string; attempts: number });
+    expect(new Set(lines.map((l) => l.id)).size).toBe(5);
+    expect(lines.find((l) => l.id === deadLines[0]?.id)).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(lines.filter((l) => l.status === 'sent')).toHaveLength(4);
+  }, 240_000);
 });

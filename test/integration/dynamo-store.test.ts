@@ -27,6 +27,10 @@ const notification = (id: string, createdAt: string): Notification => ({
   recipient: { key: 'unit:u1:liaison', role: 'liaison', unitId: 'u1', person: { name: '王敏' } },
   subject: 's',
   body: 'b',
+  channel: 'sms',
+  address: '13800000012',
+  language: 'zh-CN',
+  urgent: false,
   createdAt,
   status: 'pending',
   attempts: 0,
@@ -75,7 +79,11 @@ describe('DynamoCampaignStore on DynamoDB Local', () => {
       // Act
       const added = await Promise.all(Array.from({ length: 10 }, () => store.enqueueNotifications([n])));
       const pendingBefore = await store.pendingNotifications('c1', 10);
-      await store.markNotification('c1', 'same-id', { status: 'sent', at: '2027-05-10T01:00:01.000Z' });
+      await store.markNotification('c1', 'same-id', {
+        status: 'sent',
+        at: '2027-05-10T01:00:01.000Z',
+        deliveryId: 'd-1',
+      });
       const pendingAfter = await store.pendingNotifications('c1', 10);
 
       // Assess

@@ -6,6 +6,8 @@ import { HazardEvent, HazardRecord, isOpen } from '../../functions/shared/domain
 import type {
   BulletinArchive,
   CampaignStore,
+  DeferReason,
+  NotificationOutcome,
   Notifier,
   WorkflowEngine,
 } from '../../functions/shared/domain/ports.ts';
@@ -15,12 +17,14 @@ import {
   CampaignRecord,
   InspectionRecord,
   Notification,
+  type NotificationStatus,
   PeriodOutcome,
   PhaseRecord,
   ReportRecord,
   TaskRecord,
 } from '../../functions/shared/domain/records.ts';
 import type { CampaignStateInput } from '../../functions/shared/domain/state.ts';
+import type { Delivery } from '../../functions/shared/notify/delivery.ts';
 
 /**
  * Test doubles of the secondary ports. `MemoryCampaignStore` follows the DynamoDB adapter
@@ -64,7 +68,7 @@ const dueSort = (sk: string, item: Item): string | null => {
 };
 
 /** The sort key of the sparse outbox index (keys.outboxSort); present only while pending. */
-const outboxSort = (n: Item): string => `${String(n.createdAt)}#${String(n.id)}`;
+const outboxSort = (n: Item): string => `${String(n.notBefore ?? n.createdAt)}#${String(n.id)}`;
 
 export class MemoryCampaignStore implements CampaignStore {
   /** Items per campaign, keyed by the adapter's sort keys (META, UNIT#…, TASK#…, OUTBOX#…). */
@@ -309,43 +313,114 @@ export class MemoryCampaignStore implements CampaignStore {
       const sk = `OUTBOX#${n.id}`;
       this.writes++;
       if (items.has(sk)) continue;
-      items.set(sk, marshal(n));
-      this.pendingIndex(n.campaignId).set(n.id, outboxSort(n));
+      const item = marshal({ ...n, notBefore: n.notBefore ?? n.createdAt });
+      items.set(sk, item);
+      this.pendingIndex(n.campaignId).set(n.id, outboxSort(item));
       added++;
     }
     return added;
   }
 
-  async pendingNotifications(campaignId: string, limit: number): Promise<Notification[]> {
+  async pendingNotifications(campaignId: string, limit: number, upTo?: string): Promise<Notification[]> {
     const items = this.partition(campaignId);
     return [...this.pendingIndex(campaignId).entries()]
+      .filter(([, sort]) => upTo === undefined || sort <= `${upTo}~`)
       .sort(([, a], [, b]) => compare(a, b))
       .slice(0, limit)
       .map(([id]) => read(Notification, items.get(`OUTBOX#${id}`) ?? {}));
   }
 
-  async markNotification(
-    campaignId: string,
-    id: string,
-    outcome: { status: 'sent' | 'failed'; at: string },
-  ): Promise<void> {
+  async earliestPending(campaignId: string): Promise<string | null> {
+    const first = [...this.pendingIndex(campaignId).values()].sort(compare)[0];
+    return first ? (first.split('#')[0] as string) : null;
+  }
+
+  private updateOutbox(campaignId: string, id: string, change: (item: Item) => Item | null): boolean {
     const items = this.partition(campaignId);
     const sk = `OUTBOX#${id}`;
     const item = items.get(sk);
     this.writes++;
     if (!item) throw new ConditionalCheckFailed(`notification "${id}" does not exist`);
-    const stamp = outcome.status === 'sent' ? 'sentAt' : 'failedAt';
-    items.set(sk, {
-      ...item,
-      status: outcome.status,
-      [stamp]: outcome.at,
-      attempts: Number(item.attempts) + 1,
-    });
-    this.pendingIndex(campaignId).delete(id);
+    const next = change(item);
+    if (!next) return false;
+    const stored = marshal(next);
+    items.set(sk, stored);
+    if (stored.status === 'pending') this.pendingIndex(campaignId).set(id, outboxSort(stored));
+    else this.pendingIndex(campaignId).delete(id);
+    return true;
   }
 
-  async listNotifications(campaignId: string): Promise<Notification[]> {
-    return this.list(campaignId, 'OUTBOX#', Notification);
+  async claimNotification(
+    campaignId: string,
+    id: string,
+    now: string,
+    until: string,
+    by: DeferReason,
+  ): Promise<boolean> {
+    return this.updateOutbox(campaignId, id, (item) =>
+      item.status === 'pending' && String(item.notBefore) <= now
+        ? { ...item, notBefore: until, deferredBy: by }
+        : null,
+    );
+  }
+
+  async markNotification(campaignId: string, id: string, outcome: NotificationOutcome): Promise<void> {
+    this.updateOutbox(campaignId, id, (item) => {
+      const attempts = Number(item.attempts);
+      if (outcome.status === 'sent') {
+        const { notBefore: _n, deferredBy: _d, ...rest } = item;
+        return {
+          ...rest,
+          status: 'sent',
+          sentAt: outcome.at,
+          deliveryId: outcome.deliveryId,
+          attempts: attempts + 1,
+        };
+      }
+      if (outcome.status === 'dead') {
+        const { notBefore: _n, deferredBy: _d, ...rest } = item;
+        return {
+          ...rest,
+          status: 'dead',
+          deadAt: outcome.at,
+          lastError: outcome.error,
+          attempts: attempts + 1,
+        };
+      }
+      return {
+        ...item,
+        notBefore: outcome.notBefore,
+        deferredBy: outcome.by,
+        attempts: attempts + (outcome.attempted ? 1 : 0),
+        ...(outcome.error ? { lastError: outcome.error } : {}),
+      };
+    });
+  }
+
+  async listNotifications(campaignId: string, status?: NotificationStatus): Promise<Notification[]> {
+    const all = this.list(campaignId, 'OUTBOX#', Notification);
+    return status ? all.filter((n) => n.status === status) : all;
+  }
+
+  async retryDeadNotifications(campaignId: string, at: string, ids?: string[]): Promise<string[]> {
+    const targets = ids ?? (await this.listNotifications(campaignId, 'dead')).map((n) => n.id);
+    return targets.filter((id) =>
+      this.updateOutbox(campaignId, id, (item) => {
+        if (item.status !== 'dead') return null;
+        const { deadAt: _d, deferredBy: _b, ...rest } = item;
+        return { ...rest, status: 'pending', notBefore: at, attempts: 0, retriedAt: at };
+      }),
+    );
+  }
+
+  private readonly robotMinutes = new Map<string, number>();
+
+  async takeRobotSlot(robotKey: string, minute: string, limit: number): Promise<boolean> {
+    const key = `${robotKey}#${minute}`;
+    const sent = this.robotMinutes.get(key) ?? 0;
+    if (sent >= limit) return false;
+    this.robotMinutes.set(key, sent + 1);
+    return true;
   }
 
   async appendAudit(campaignId: string, event: AuditEvent): Promise<void> {
@@ -390,9 +465,9 @@ export class RecordingEngine implements WorkflowEngine {
   }
 }
 
-/** A Notifier that records what it sends and fails, with an Error, for the ids it is told to. */
+/** A Notifier that records what it sends and fails, with an Error, for deliveries carrying the ids it is told to. */
 export class RecordingNotifier implements Notifier {
-  readonly sent: Notification[] = [];
+  readonly sent: Delivery[] = [];
   private readonly failing: Set<string>;
 
   constructor(failFor: Iterable<string> = []) {
@@ -403,8 +478,14 @@ export class RecordingNotifier implements Notifier {
     for (const id of ids) this.failing.add(id);
   }
 
-  async send(notification: Notification): Promise<void> {
-    if (this.failing.has(notification.id)) throw new Error(`channel refused ${notification.id}`);
-    this.sent.push(structuredClone(notification));
+  /** The notification ids that went out, in order. */
+  get sentIds(): string[] {
+    return this.sent.flatMap((d) => d.notificationIds);
+  }
+
+  async send(delivery: Delivery): Promise<void> {
+    const refused = delivery.notificationIds.find((id) => this.failing.has(id));
+    if (refused) throw new Error(`channel refused ${refused}`);
+    this.sent.push(structuredClone(delivery));
   }
 }

@@ -440,7 +440,9 @@ describe('StatelessStack', () => {
         CollectReports: 'collect-reports',
         CheckDeadlines: 'check-deadlines',
         Notify: 'notify',
+        NotifyDeferred: 'notify',
         NotifyFailure: 'notify',
+        NotifyFailureLater: 'notify',
         ContinueAsNew: 'continue-campaign',
       });
     });
@@ -469,7 +471,7 @@ describe('StatelessStack', () => {
 
     it('catches every error of every step into RecordFailure, keeping $.state for it', () => {
       for (const [name, state] of tasks()) {
-        if (name === 'RecordFailure' || name === 'NotifyFailure') continue;
+        if (['RecordFailure', 'NotifyFailure', 'NotifyFailureLater'].includes(name)) continue;
         expect(state.Catch, name).toEqual([
           expect.objectContaining({
             ErrorEquals: ['States.ALL'],
@@ -485,8 +487,13 @@ describe('StatelessStack', () => {
       const notifyFailure = definition.States.NotifyFailure;
       expect(recordFailure?.Type).toBe('Task');
       expect(recordFailure?.Next).toBe('NotifyFailure');
-      expect(notifyFailure?.Next).toBe('CampaignFailed');
-      for (const step of [recordFailure, notifyFailure]) {
+      // The failure notice is retried like any notification (waiting for its backoff), then the execution fails.
+      expect(notifyFailure?.Next).toBe('FailureNoticePending');
+      expect(definition.States.NotifyFailureLater?.Next).toBe('FailureNoticePending');
+      const pending = definition.States.FailureNoticePending;
+      expect(pending?.Default).toBe('CampaignFailed');
+      expect(pending?.Choices?.map((c) => c.Next)).toEqual(['NotifyFailure', 'WaitToRetryFailureNotice']);
+      for (const step of [recordFailure, notifyFailure, definition.States.NotifyFailureLater]) {
         expect(step?.Catch).toEqual([
           expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'CampaignFailed' }),
         ]);
@@ -507,12 +514,36 @@ describe('StatelessStack', () => {
       }
     });
 
-    it("waits only until the instant at '$.state.next.at', then dispatches", () => {
-      const waits = Object.entries(definition.States).filter(([, s]) => s.Type === 'Wait');
-      expect(waits).toHaveLength(1);
-      const [[name, wait] = ['', { Type: 'Wait' }]] = waits;
-      expect(definition.StartAt).toBe(name);
-      expect(wait).toEqual({ Type: 'Wait', TimestampPath: '$.state.next.at', Next: 'Dispatch' });
+    it("waits only until the instant at '$.state.next.at', then dispatches; or for deferred notifications at '$.state.notifyAt'", () => {
+      const waits = Object.fromEntries(
+        Object.entries(definition.States).filter(([, s]) => s.Type === 'Wait'),
+      );
+      expect(definition.StartAt).toBe('WaitUntilNext');
+      expect(waits).toEqual({
+        WaitUntilNext: { Type: 'Wait', TimestampPath: '$.state.next.at', Next: 'Dispatch' },
+        WaitForDeferred: { Type: 'Wait', TimestampPath: '$.state.notifyAt', Next: 'NotifyDeferred' },
+        WaitToRetryFailureNotice: {
+          Type: 'Wait',
+          TimestampPath: '$.state.notifyAt',
+          Next: 'NotifyFailureLater',
+        },
+      });
+    });
+
+    it('sends deferred notifications before the next step, and always before the campaign ends or continues', () => {
+      const choice = definition.States.NotifyIfPending;
+      expect(choice?.Choices?.[0]).toMatchObject({
+        Variable: '$.state.pendingNotifications',
+        Next: 'Notify',
+      });
+      expect(JSON.stringify(choice?.Choices?.[1])).toContain(
+        '"TimestampLessThanEqualsPath":"$.state.next.at"',
+      );
+      for (const action of ['done', 'continueAsNew'])
+        expect(JSON.stringify(choice?.Choices?.[1])).toContain(`"StringEquals":"${action}"`);
+      expect(choice?.Choices?.[1]?.Next).toBe('WaitForDeferred');
+      expect(choice?.Default).toBe('WaitUntilNext');
+      expect(definition.States.NotifyDeferred?.Next).toBe('NotifyIfPending');
     });
 
     it("dispatches on '$.state.next.action' with exactly one branch per action of state.ts", () => {
@@ -607,20 +638,78 @@ describe('StatelessStack', () => {
       expect(startingPolicies).toHaveLength(2);
     });
 
-    it('lets only notify publish, to the notifications topic only', () => {
+    it('lets only notify publish: to the alert topic, and to phone numbers (SMS) but no other topic', () => {
       const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
       for (const folder of FUNCTION_FOLDERS) {
         const publishes = statementsOfRole(template, fn(folder).roleLogicalId).filter((s) =>
           actionsOf(s).some((a) => a.startsWith('sns:')),
         );
         if (folder === 'notify')
-          expect(publishes).toEqual([{ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: topicId } }]);
+          expect(publishes).toEqual([
+            { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: topicId } },
+            {
+              Effect: 'Allow',
+              Action: 'sns:Publish',
+              NotResource: {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':sns:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    ':*',
+                  ],
+                ],
+              },
+            },
+          ]);
         else expect(publishes, folder).toEqual([]);
       }
       const publishingPolicies = allStatements(template).filter(({ statement }) =>
         actionsOf(statement).some((a) => a.startsWith('sns:')),
       );
-      expect(publishingPolicies).toHaveLength(1);
+      expect(publishingPolicies).toHaveLength(2);
+    });
+
+    it('lets only notify send mail, from the sender identity through its configuration set', () => {
+      template.resourceCountIs('AWS::SES::EmailIdentity', 1);
+      template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+        SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+      });
+      for (const folder of FUNCTION_FOLDERS) {
+        const ses = statementsOfRole(template, fn(folder).roleLogicalId).filter((s) =>
+          actionsOf(s).some((a) => a.startsWith('ses:')),
+        );
+        if (folder !== 'notify') {
+          expect(ses, folder).toEqual([]);
+          continue;
+        }
+        expect(ses).toHaveLength(1);
+        expect(actionsOf(ses[0] as PolicyStatement)).toEqual(['ses:SendEmail']);
+        const identityId = Object.keys(template.findResources('AWS::SES::EmailIdentity'))[0];
+        expect(JSON.stringify(resourcesOfStatement(ses[0] as PolicyStatement))).toContain(
+          `":identity/",{"Ref":"${identityId}"}`,
+        );
+        expect(JSON.stringify(resourcesOfStatement(ses[0] as PolicyStatement))).toContain(
+          ':configuration-set/',
+        );
+      }
+    });
+
+    it('lets only notify read robot credentials, and only the secrets under zhili/robots/', () => {
+      for (const folder of FUNCTION_FOLDERS) {
+        const secrets = statementsOfRole(template, fn(folder).roleLogicalId).filter((s) =>
+          actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
+        );
+        if (folder !== 'notify') expect(secrets, folder).toEqual([]);
+        else {
+          expect(secrets.flatMap(actionsOf)).toEqual(['secretsmanager:GetSecretValue']);
+          expect(JSON.stringify(secrets.flatMap(resourcesOfStatement))).toContain(':secret:zhili/robots/*');
+        }
+      }
     });
 
     it('lets only collect-reports write to S3: PutObject of bulletin documents, nothing else', () => {

@@ -21,10 +21,13 @@ import { makeContinueHandler } from '../../functions/continue-campaign/handler.t
 import { makeLaunchHandler } from '../../functions/launch-campaign/handler.ts';
 import { makeNotifyHandler } from '../../functions/notify/handler.ts';
 import { makePhaseHandler } from '../../functions/phase/handler.ts';
+import { ChannelRouter } from '../../functions/shared/adapters/channels/router.ts';
+import { SnsSmsNotifier } from '../../functions/shared/adapters/channels/sms.ts';
 import { documentClient } from '../../functions/shared/adapters/clients.ts';
 import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
+
 import { Logger } from '../../functions/shared/adapters/logger.ts';
-import { SnsNotifier } from '../../functions/shared/adapters/notifiers.ts';
+
 import { StepFunctionsEngine } from '../../functions/shared/adapters/sfn-engine.ts';
 import type { CampaignDefinitionInput } from '../../functions/shared/domain/definition.ts';
 import { DefinitionError, ValidationError } from '../../functions/shared/domain/errors.ts';
@@ -41,7 +44,7 @@ const sns = mockClient(SNSClient);
 
 const TABLE = 'zhili-test';
 const STATE_MACHINE = 'arn:aws-cn:states:cn-north-1:000000000000:stateMachine:zhili-campaign';
-const TOPIC = 'arn:aws-cn:sns:cn-north-1:000000000000:zhili-notifications';
+const _TOPIC = 'arn:aws-cn:sns:cn-north-1:000000000000:zhili-notifications';
 const CAMPAIGN = 'minimal-2027';
 const LAUNCH_AT = '2027-02-20T09:00:00+08:00';
 
@@ -69,7 +72,8 @@ const logger = new Logger('zhili-test', 'SILENT');
 const store = () =>
   new DynamoCampaignStore(documentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLE);
 const engine = () => new StepFunctionsEngine(new SFNClient({ region: 'cn-north-1' }), STATE_MACHINE);
-const notifier = () => new SnsNotifier(new SNSClient({ region: 'cn-north-1' }), TOPIC);
+const notifier = () =>
+  new ChannelRouter({ sms: new SnsSmsNotifier(new SNSClient({ region: 'cn-north-1' })) });
 
 /** A valid state, as the launch would start it. */
 const validState = (): CampaignState =>
@@ -348,40 +352,65 @@ describe('step handlers given a malformed event', () => {
   );
 });
 
-describe('makeNotifyHandler with SnsNotifier', () => {
-  const notification = (id: string, createdAt: string): Notification => ({
+describe('makeNotifyHandler with SMS through SNS', () => {
+  const notification = (id: string, phone: string): Notification => ({
     id,
     campaignId: CAMPAIGN,
     kind: 'reportOverdue',
     recipient: {
-      key: 'unit:police-station:liaison',
+      key: `liaison:${phone}`,
       role: 'liaison',
       unitId: 'police-station',
-      person: { name: '孙伟', title: '社区民警', phone: '13800000022' },
+      person: { name: '孙伟', title: '社区民警', phone },
     },
+    channel: 'sms',
+    address: phone,
+    language: 'zh-CN',
+    urgent: false,
     subject: '【东风街道】本期进展逾期未报',
     body: `东风派出所：本期工作进展已超过截止时间仍未报送（${id}）。`,
-    createdAt,
+    createdAt: '2027-03-08T05:00:00.000Z',
+    notBefore: '2027-03-08T05:00:00.000Z',
     status: 'pending',
     attempts: 0,
   });
-  const pending = [
-    notification('n-first', '2027-03-08T05:00:00.000Z'),
-    notification('n-second', '2027-03-08T05:00:00.000Z'),
-  ];
+  const pending = [notification('n-first', '13800000022'), notification('n-second', '13800000013')];
   const asItem = (n: Notification) => ({
     pk: `C#${CAMPAIGN}`,
     sk: `OUTBOX#${n.id}`,
     outboxPk: `OUTBOX#${CAMPAIGN}`,
-    outboxSk: `${n.createdAt}#${n.id}`,
+    outboxSk: `${n.notBefore}#${n.id}`,
     ...n,
   });
-  const event = () => ({ state: { ...validState(), pendingNotifications: 2 } });
-
-  it('publishes one message per pending notification, with the notificationId attribute, and marks each sent', async () => {
-    // Prepare
-    ddb.on(QueryCommand).resolves({ Items: pending.map(asItem) });
+  // 13:00 in Shanghai: outside quiet hours.
+  const event = () => ({
+    state: { ...validState(), at: '2027-03-08T05:00:00.000Z', pendingNotifications: 2 },
+  });
+  const prepare = () => {
+    ddb.on(GetCommand).resolves({});
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: pending.map(asItem) })
+      .resolves({ Items: [] });
     ddb.on(UpdateCommand).resolves({});
+  };
+  const outcomes = () =>
+    ddb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter(
+        (m) =>
+          m.ExpressionAttributeValues?.[':status'] !== undefined ||
+          m.ExpressionAttributeValues?.[':by'] === 'retry',
+      )
+      .map((m) => [
+        m.Key?.sk,
+        m.ExpressionAttributeValues?.[':status'] ?? m.ExpressionAttributeValues?.[':by'],
+      ]);
+
+  it('claims each due notification, sends a transactional SMS to each number in E.164 and marks each sent', async () => {
+    // Prepare
+    prepare();
     sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
     const handler = makeNotifyHandler({ store: store(), notifier: notifier(), logger });
 
@@ -392,31 +421,38 @@ describe('makeNotifyHandler with SnsNotifier', () => {
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
       TableName: TABLE,
       IndexName: 'outbox',
+      KeyConditionExpression: 'outboxPk = :pk AND outboxSk <= :upTo',
     });
+    const claims = ddb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((m) => m.ExpressionAttributeValues?.[':by'] === 'inFlight');
+    expect(claims.map((c) => c.ConditionExpression)).toEqual(
+      Array(2).fill('#status = :pending AND notBefore <= :now'),
+    );
     const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
-    expect(published).toHaveLength(2);
-    expect(published.map((p) => p.MessageAttributes?.notificationId)).toEqual([
-      { DataType: 'String', StringValue: 'n-first' },
-      { DataType: 'String', StringValue: 'n-second' },
-    ]);
+    expect(published.map((p) => p.PhoneNumber)).toEqual(['+8613800000022', '+8613800000013']);
     for (const p of published) {
-      expect(p).toMatchObject({ TopicArn: TOPIC, Subject: 'reportOverdue' });
-      expect(p.MessageAttributes?.campaignId).toEqual({ DataType: 'String', StringValue: CAMPAIGN });
-      expect(JSON.parse(p.Message ?? '{}')).toMatchObject({ subject: '【东风街道】本期进展逾期未报' });
+      expect(p.TopicArn).toBeUndefined();
+      expect(p.MessageAttributes?.['AWS.SNS.SMS.SMSType']).toEqual({
+        DataType: 'String',
+        StringValue: 'Transactional',
+      });
+      expect(p.Message).toContain('东风派出所');
     }
-    const marks = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(marks.map((m) => [m.Key?.sk, m.ExpressionAttributeValues?.[':status']])).toEqual([
+    expect(outcomes()).toEqual([
       ['OUTBOX#n-first', 'sent'],
       ['OUTBOX#n-second', 'sent'],
     ]);
     expect(next.pendingNotifications).toBe(0);
+    expect(next.notifyAt).toBeUndefined();
   });
 
-  it('marks a notification SNS refused as failed and still sends the rest', async () => {
+  it('keeps a notification SNS throttled pending for a retry and still sends the rest', async () => {
     // Prepare
-    ddb.on(QueryCommand).resolves({ Items: pending.map(asItem) });
-    ddb.on(UpdateCommand).resolves({});
-    sns.on(PublishCommand).rejectsOnce(new Error('SNS throttled')).resolves({ MessageId: 'message-2' });
+    prepare();
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' });
+    sns.on(PublishCommand).rejectsOnce(throttled).resolves({ MessageId: 'message-2' });
     const handler = makeNotifyHandler({ store: store(), notifier: notifier(), logger });
 
     // Act
@@ -424,9 +460,8 @@ describe('makeNotifyHandler with SnsNotifier', () => {
 
     // Assess
     expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
-    const marks = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(marks.map((m) => [m.Key?.sk, m.ExpressionAttributeValues?.[':status']])).toEqual([
-      ['OUTBOX#n-first', 'failed'],
+    expect(outcomes()).toEqual([
+      ['OUTBOX#n-first', 'retry'],
       ['OUTBOX#n-second', 'sent'],
     ]);
   });

@@ -420,7 +420,10 @@ describe('collectReports at the cutoff', () => {
     );
     expect(sent.map((n) => n.recipient.role).sort()).toEqual(['leadingGroup', 'office']);
     expect(sent[0]?.subject).toContain('第2期');
-    expect(sent[0]?.body).toBe(archive.documents.get(bulletin?.files.markdown ?? '')?.body);
+    // Robots get the bulletin's Markdown, mail its HTML; the text (SMS) carries the figures.
+    expect(sent[0]?.markdown).toBe(archive.documents.get(bulletin?.files.markdown ?? '')?.body.trim());
+    expect(sent[0]?.html).toBe(archive.documents.get(bulletin?.files.html ?? '')?.body);
+    expect(sent[0]?.body).toContain('按时上报');
   });
 });
 

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
 import { NotFoundError } from '../../functions/shared/domain/errors.ts';
+import { toNotification } from '../../functions/shared/domain/notifications.ts';
 import type { Notification, TaskRecord } from '../../functions/shared/domain/records.ts';
 import { instant, iso } from '../../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../../functions/shared/domain/state.ts';
@@ -83,6 +84,9 @@ describe('MemoryCampaignStore (the test double follows the DynamoDB adapter)', (
       recipient: { key: 'office:head', role: 'office', person: { name: '李明' } },
       subject: id,
       body: id,
+      channel: 'none',
+      language: 'zh-CN',
+      urgent: false,
       createdAt,
       status: 'pending',
       attempts: 0,
@@ -98,7 +102,11 @@ describe('MemoryCampaignStore (the test double follows the DynamoDB adapter)', (
       n('x', '2027-03-09T00:00:00.000Z'),
       n('w', '2027-03-03T00:00:00.000Z'),
     ]);
-    await store.markNotification(CAMPAIGN, 'z', { status: 'sent', at: '2027-03-04T00:00:00.000Z' });
+    await store.markNotification(CAMPAIGN, 'z', {
+      status: 'sent',
+      at: '2027-03-04T00:00:00.000Z',
+      deliveryId: 'd-z',
+    });
     const pending = await store.pendingNotifications(CAMPAIGN, 2);
 
     // Assess
@@ -810,24 +818,37 @@ describe('notifyPending', () => {
     started = await step(store, run.state);
   });
 
-  it('sends every pending notification and marks it sent', async () => {
-    // Prepare
+  it('holds non-urgent notices queued at midnight until quiet hours end, then sends one message per address', async () => {
+    // Prepare: the phase starts at local midnight, inside the default quiet hours 22:00–07:30
     const notifier = new RecordingNotifier();
 
     // Act
-    const { state, result } = await notifyPending(store, notifier, started);
+    const night = await notifyPending(store, notifier, started);
+    const sentAtNight = notifier.sent.length;
+    const morning = await notifyPending(store, notifier, night.state, { now: night.state.notifyAt });
 
     // Assess
     expect(started.pendingNotifications).toBe(5);
-    expect(result).toEqual({ sent: 5, failed: 0 });
+    expect(night.result).toMatchObject({ sent: 0, deferred: 5 });
+    expect(night.state.notifyAt).toBe('2027-02-21T23:30:00.000Z'); // 07:30 in Shanghai
+    expect(night.state.pendingNotifications).toBe(0);
+    expect(sentAtNight).toBe(0);
     expect(notifier.sent).toHaveLength(5);
-    expect(state.pendingNotifications).toBe(0);
+    expect(morning.result).toMatchObject({ sent: 5, messages: 5, dead: 0 });
+    expect(morning.state.notifyAt).toBeUndefined();
     expect(await store.pendingNotifications(CAMPAIGN, 50)).toEqual([]);
     for (const n of await store.listNotifications(CAMPAIGN)) {
-      expect(n).toMatchObject({ status: 'sent', sentAt: started.at, attempts: 1 });
+      expect(n).toMatchObject({
+        status: 'sent',
+        sentAt: '2027-02-21T23:30:00.000Z',
+        attempts: 1,
+        channel: 'sms',
+      });
     }
   });
 
+  /** 08:00 in Shanghai on the day mobilisation starts: outside quiet hours. */
+  const MORNING = '2027-02-22T00:00:00.000Z';
   const enqueueMany = async (count: number): Promise<void> => {
     const [template] = await store.pendingNotifications(CAMPAIGN, 1);
     if (!template) throw new Error('nothing pending');
@@ -841,11 +862,11 @@ describe('notifyPending', () => {
     const notifier = new RecordingNotifier();
 
     // Act
-    const { state, result } = await notifyPending(store, notifier, started);
+    const { state, result } = await notifyPending(store, notifier, started, { now: MORNING });
 
     // Assess
-    expect(result).toEqual({ sent: 2 * NOTIFY_BATCH + 5, failed: 0 });
-    expect(new Set(notifier.sent.map((n) => n.id)).size).toBe(2 * NOTIFY_BATCH + 5);
+    expect(result).toMatchObject({ sent: 2 * NOTIFY_BATCH + 5, dead: 0 });
+    expect(new Set(notifier.sentIds).size).toBe(2 * NOTIFY_BATCH + 5);
     expect(state.pendingNotifications).toBe(0);
     expect(await store.pendingNotifications(CAMPAIGN, 50)).toEqual([]);
   });
@@ -856,36 +877,129 @@ describe('notifyPending', () => {
     const notifier = new RecordingNotifier();
 
     // Act
-    const { state, result } = await notifyPending(
-      store,
-      notifier,
-      started,
-      () => {},
-      () => false,
-    );
+    const { state, result } = await notifyPending(store, notifier, started, {
+      now: MORNING,
+      hasTime: () => false,
+    });
 
     // Assess
     expect(result.sent).toBe(NOTIFY_BATCH);
     expect(state.pendingNotifications).toBe(1);
   });
 
-  it('marks a notification the channel refused as failed instead of dropping it', async () => {
+  it('retries a notification the channel refused with backoff and dead-letters it after the last attempt', async () => {
     // Prepare
     const [victim] = await store.pendingNotifications(CAMPAIGN, 50);
     if (!victim) throw new Error('nothing pending');
     const notifier = new RecordingNotifier([victim.id]);
     const failures: string[] = [];
+    const onFailure = (d: { notificationIds: string[] }) => failures.push(...d.notificationIds);
 
-    // Act
-    const { result } = await notifyPending(store, notifier, started, (id) => failures.push(id));
+    // Act: a morning run, then every retry as the state machine would make them
+    let run = await notifyPending(store, notifier, started, { now: '2027-02-22T00:00:00.000Z', onFailure });
+    const first = run.result;
+    const waits: string[] = [];
+    while (run.state.notifyAt) {
+      waits.push(run.state.notifyAt);
+      run = await notifyPending(store, notifier, run.state, { now: run.state.notifyAt, onFailure });
+    }
 
     // Assess
-    expect(result).toEqual({ sent: 4, failed: 1 });
-    expect(failures).toEqual([victim.id]);
-    expect(notifier.sent.map((n) => n.id)).not.toContain(victim.id);
+    expect(first).toMatchObject({ sent: 4, retrying: 1, dead: 0 });
+    expect(waits).toEqual([
+      '2027-02-22T00:01:00.000Z',
+      '2027-02-22T00:06:00.000Z',
+      '2027-02-22T00:21:00.000Z',
+      '2027-02-22T01:21:00.000Z',
+    ]);
+    expect(failures).toEqual(Array(5).fill(victim.id));
+    expect(notifier.sentIds).not.toContain(victim.id);
     const all = await store.listNotifications(CAMPAIGN);
-    expect(all.find((n) => n.id === victim.id)).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(all.find((n) => n.id === victim.id)).toMatchObject({
+      status: 'dead',
+      attempts: 5,
+      lastError: `Error: channel refused ${victim.id}`,
+    });
     expect(all.filter((n) => n.status === 'sent')).toHaveLength(4);
     expect(await store.pendingNotifications(CAMPAIGN, 50)).toEqual([]);
+  });
+});
+
+describe('notifyPending: a robot takes at most 20 messages a minute', () => {
+  it('sends 20 in the first minute, queues the rest for the next, and sends each notification once', async () => {
+    // Prepare: 30 long messages for one robot group, too long to roll up into fewer than 30
+    const robots = [
+      {
+        id: 'office',
+        kind: 'dingtalk' as const,
+        webhook: 'https://oapi.dingtalk.com/robot/send',
+        secret: 'zhili/robots/office',
+        keywords: [],
+      },
+    ];
+    const def = {
+      ...minimal(),
+      notifications: { quietHours: false as const, robots },
+    };
+    const { store, state: launchState } = await launched({ def });
+    const at = instant('2027-03-08T10:00:00+08:00');
+    const notifier = new RecordingNotifier();
+    const notifications = Array.from({ length: 30 }, (_, i) =>
+      toNotification(CAMPAIGN, iso(at), {
+        kind: 'taskOverdue',
+        recipient: { key: `r${i}`, role: 'liaison', person: { name: `联络员${i}`, robot: 'office' } },
+        subjectKey: `t${i}`,
+        subject: `任务${i}逾期`,
+        body: '隐'.repeat(1500),
+      }),
+    );
+    await store.enqueueNotifications(notifications);
+    const state = { ...launchState, at: iso(at), pendingNotifications: 30 };
+
+    // Act
+    const first = await notifyPending(store, notifier, state);
+    const second = await notifyPending(store, notifier, first.state, { now: first.state.notifyAt });
+
+    // Assess
+    expect(first.result).toMatchObject({ messages: 20, sent: 20, deferred: 10 });
+    expect(first.state.notifyAt).toBe('2027-03-08T02:01:00.000Z');
+    expect(second.result).toMatchObject({ messages: 10, sent: 10, deferred: 0 });
+    expect(notifier.sentIds.sort()).toEqual(notifications.map((n) => n.id).sort());
+    expect(new Set(notifier.sentIds).size).toBe(30);
+    const stored = await store.listNotifications(CAMPAIGN);
+    expect(stored.every((n) => n.status === 'sent' && n.channel === 'robot')).toBe(true);
+  });
+});
+
+describe('notifyPending: quiet hours', () => {
+  it('lets an urgent notice (a red item) through at 23:00 and holds the others until 07:30', async () => {
+    // Prepare
+    const { store, state: launchState } = await launched();
+    const at = instant('2027-03-08T23:00:00+08:00');
+    const draft = (key: string, urgent: boolean) =>
+      toNotification(CAMPAIGN, iso(at), {
+        kind: 'hazardOverdue',
+        recipient: { key, role: 'office', person: { name: key, phone: '13800000002' } },
+        subjectKey: key,
+        subject: key,
+        body: key,
+        urgent,
+      });
+    const red = draft('red', true);
+    const blue = draft('blue', false);
+    await store.enqueueNotifications([red, blue]);
+    const notifier = new RecordingNotifier();
+
+    // Act
+    const night = await notifyPending(store, notifier, {
+      ...launchState,
+      at: iso(at),
+      pendingNotifications: 2,
+    });
+
+    // Assess
+    expect(notifier.sentIds).toEqual([red.id]);
+    expect(night.result).toMatchObject({ sent: 1, deferred: 1 });
+    expect(night.state.notifyAt).toBe('2027-03-08T23:30:00.000Z');
   });
 });

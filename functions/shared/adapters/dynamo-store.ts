@@ -15,13 +15,14 @@ import type * as z from 'zod/mini';
 import { type CampaignDefinition, Unit } from '../domain/definition.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { HazardEvent, HazardRecord, isOpen } from '../domain/hazard.ts';
-import type { CampaignStore } from '../domain/ports.ts';
+import type { CampaignStore, DeferReason, NotificationOutcome } from '../domain/ports.ts';
 import {
   AuditEvent,
   BulletinRecord,
   CampaignRecord,
   InspectionRecord,
   Notification,
+  type NotificationStatus,
   PeriodOutcome,
   PhaseRecord,
   ReportRecord,
@@ -453,6 +454,7 @@ export class DynamoCampaignStore implements CampaignStore {
   async enqueueNotifications(notifications: Notification[]): Promise<number> {
     let added = 0;
     const enqueue = async (n: Notification): Promise<void> => {
+      const notBefore = n.notBefore ?? n.createdAt;
       try {
         await this.client.send(
           new PutCommand({
@@ -461,8 +463,9 @@ export class DynamoCampaignStore implements CampaignStore {
               pk: keys.campaign(n.campaignId),
               sk: keys.outbox(n.id),
               outboxPk: keys.outboxPartition(n.campaignId),
-              outboxSk: keys.outboxSort(n.createdAt, n.id),
+              outboxSk: keys.outboxSort(notBefore, n.id),
               ...n,
+              notBefore,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
@@ -478,40 +481,156 @@ export class DynamoCampaignStore implements CampaignStore {
     return added;
   }
 
-  async pendingNotifications(campaignId: string, limit: number): Promise<Notification[]> {
+  async pendingNotifications(campaignId: string, limit: number, upTo?: string): Promise<Notification[]> {
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: TABLE.outboxIndex.name,
-        KeyConditionExpression: 'outboxPk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.outboxPartition(campaignId) },
+        KeyConditionExpression: upTo ? 'outboxPk = :pk AND outboxSk <= :upTo' : 'outboxPk = :pk',
+        ExpressionAttributeValues: {
+          ':pk': keys.outboxPartition(campaignId),
+          // '~' sorts after '#': everything not before `upTo` itself is included.
+          ...(upTo ? { ':upTo': `${upTo}~` } : {}),
+        },
         Limit: limit,
       }),
     );
     return ((out.Items as Item[] | undefined) ?? []).map((item) => parseItem(Notification, item));
   }
 
-  async markNotification(
+  async earliestPending(campaignId: string): Promise<string | null> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: TABLE.outboxIndex.name,
+        KeyConditionExpression: 'outboxPk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.outboxPartition(campaignId) },
+        ProjectionExpression: 'notBefore, createdAt',
+        Limit: 1,
+      }),
+    );
+    const first = out.Items?.[0];
+    if (!first) return null;
+    return String(first.notBefore ?? first.createdAt);
+  }
+
+  async claimNotification(
     campaignId: string,
     id: string,
-    outcome: { status: 'sent' | 'failed'; at: string },
-  ): Promise<void> {
+    now: string,
+    until: string,
+    by: DeferReason,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.campaign(campaignId), sk: keys.outbox(id) },
+          UpdateExpression: 'SET notBefore = :until, deferredBy = :by, outboxSk = :sk',
+          ConditionExpression: '#status = :pending AND notBefore <= :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':until': until,
+            ':by': by,
+            ':sk': keys.outboxSort(until, id),
+            ':pending': 'pending',
+            ':now': now,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async markNotification(campaignId: string, id: string, outcome: NotificationOutcome): Promise<void> {
+    const names: Record<string, string> = { '#status': 'status' };
+    let update: string;
+    let values: Item;
+    if (outcome.status === 'sent') {
+      update =
+        'SET #status = :status, sentAt = :at, deliveryId = :delivery, attempts = attempts + :one REMOVE outboxPk, outboxSk, notBefore, deferredBy';
+      values = { ':status': 'sent', ':at': outcome.at, ':delivery': outcome.deliveryId, ':one': 1 };
+    } else if (outcome.status === 'dead') {
+      update =
+        'SET #status = :status, deadAt = :at, lastError = :error, attempts = attempts + :one REMOVE outboxPk, outboxSk, notBefore, deferredBy';
+      values = { ':status': 'dead', ':at': outcome.at, ':error': outcome.error, ':one': 1 };
+    } else {
+      update = `SET notBefore = :nb, deferredBy = :by, outboxSk = :sk, attempts = attempts + :inc${outcome.error ? ', lastError = :error' : ''}`;
+      values = {
+        ':nb': outcome.notBefore,
+        ':by': outcome.by,
+        ':sk': keys.outboxSort(outcome.notBefore, id),
+        ':inc': outcome.attempted ? 1 : 0,
+        ...(outcome.error ? { ':error': outcome.error } : {}),
+      };
+    }
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: keys.campaign(campaignId), sk: keys.outbox(id) },
-        UpdateExpression: `SET #status = :status, ${outcome.status === 'sent' ? 'sentAt' : 'failedAt'} = :at, attempts = attempts + :one REMOVE outboxPk, outboxSk`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': outcome.status, ':at': outcome.at, ':one': 1 },
+        UpdateExpression: update,
+        ExpressionAttributeNames: outcome.status === 'pending' ? undefined : names,
+        ExpressionAttributeValues: values,
         ConditionExpression: 'attribute_exists(pk)',
       }),
     );
   }
 
-  async listNotifications(campaignId: string): Promise<Notification[]> {
-    return (await this.queryPrefix(campaignId, 'OUTBOX#')).map((item) =>
-      parseItem(Notification, item as Item),
-    );
+  async listNotifications(campaignId: string, status?: NotificationStatus): Promise<Notification[]> {
+    const all = (await this.queryPrefix(campaignId, 'OUTBOX#')).map((item) => parseItem(Notification, item));
+    return status ? all.filter((n) => n.status === status) : all;
+  }
+
+  async retryDeadNotifications(campaignId: string, at: string, ids?: string[]): Promise<string[]> {
+    const targets = ids ?? (await this.listNotifications(campaignId, 'dead')).map((n) => n.id);
+    const retried: string[] = [];
+    for (const id of targets) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: keys.campaign(campaignId), sk: keys.outbox(id) },
+            UpdateExpression:
+              'SET #status = :pending, notBefore = :at, outboxPk = :opk, outboxSk = :osk, attempts = :zero, retriedAt = :at REMOVE deadAt, deferredBy',
+            ConditionExpression: '#status = :dead',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':pending': 'pending',
+              ':dead': 'dead',
+              ':at': at,
+              ':opk': keys.outboxPartition(campaignId),
+              ':osk': keys.outboxSort(at, id),
+              ':zero': 0,
+            },
+          }),
+        );
+        retried.push(id);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return retried;
+  }
+
+  async takeRobotSlot(robotKey: string, minute: string, limit: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.robot(robotKey), sk: keys.robotMinute(minute) },
+          UpdateExpression: 'ADD sent :one',
+          ConditionExpression: 'attribute_not_exists(sent) OR sent < :limit',
+          ExpressionAttributeValues: { ':one': 1, ':limit': limit },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async appendAudit(campaignId: string, event: AuditEvent): Promise<void> {

@@ -7,7 +7,10 @@ export const TABLE = {
   sortKey: 'sk',
   /** Sparse: only open items with a next check carry duePk/dueSk. "What is due before T" reads only those. */
   dueIndex: { name: 'due', partitionKey: 'duePk', sortKey: 'dueSk' },
-  /** Sparse: only pending notifications carry outboxPk/outboxSk; sending removes them. */
+  /**
+   * Sparse: only pending notifications carry outboxPk/outboxSk, sorted by when they may be sent
+   * (`notBefore`); sending or dead-lettering removes them.
+   */
   outboxIndex: { name: 'outbox', partitionKey: 'outboxPk', sortKey: 'outboxSk' },
 } as const;
 
@@ -34,5 +37,8 @@ export const keys = {
   dueSort: (at: string, taskId: string) => `${at}#TASK#${taskId}`,
   dueSortHazard: (at: string, hazardId: string) => `${at}#HAZARD#${hazardId}`,
   outboxPartition: (campaignId: string) => `OUTBOX#${campaignId}`,
-  outboxSort: (createdAt: string, notificationId: string) => `${createdAt}#${notificationId}`,
+  outboxSort: (notBefore: string, notificationId: string) => `${notBefore}#${notificationId}`,
+  /** A group robot's message count per minute, shared by every campaign that posts through it. */
+  robot: (robotKey: string) => `ROBOT#${robotKey}`,
+  robotMinute: (minute: string) => `MINUTE#${minute}`,
 } as const;

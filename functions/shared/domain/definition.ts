@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { LocalDate } from './local-date.ts';
 import { ReportField } from './report-content.ts';
 import './zod-locale.ts';
+import { addWorkingDays, CalendarCoverageError } from './working-days.ts';
 
 /**
  * The campaign definition: what a written work plan (实施方案) says, as data.
@@ -62,6 +63,14 @@ export const Person = z.strictObject({
   email: z.optional(z.email({ error: 'must be an email address' })),
   wecomUserId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   dingtalkUserId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  /**
+   * Preferred channels, best first; a notification goes out on the first one this person can be
+   * reached on. Default: the group robot when `robot` is set, then SMS, then email.
+   */
+  channels: z.optional(z.array(z.enum(['robot', 'sms', 'email'])).check(z.minLength(1), z.maxLength(3))),
+  /** The id of the group robot (notifications.robots) whose group this person reads. */
+  robot: z.optional(z.string().check(z.minLength(1), z.maxLength(63))),
+  language: z.optional(z.enum(['zh-CN', 'en'])),
 });
 export type Person = z.infer<typeof Person>;
 
@@ -140,6 +149,8 @@ const QuarterlyCutoff = z.strictObject({
 });
 
 const ReportingCommon = {
+  /** A cutoff on a weekend or statutory holiday moves to the next working day (调休 counted) when set. */
+  onNonWorkingDay: z.optional(z.enum(['keep', 'nextWorkingDay'])),
   /** Who receives the reports, e.g. 街道安委办. */
   submitTo: z.string().check(z.minLength(1), z.maxLength(100)),
   phases: z._default(z.array(Phase).check(z.minLength(1)), ['rectify', 'inspect']),
@@ -193,17 +204,106 @@ export const Acceptance = z.strictObject({
   reInspectDays: z._default(z.int().check(z.minimum(1), z.maximum(60)), 7),
 });
 
+/**
+ * A deadline written as "within N working days of a date" (限N个工作日内): resolved to its date at
+ * load, with holidays skipped and make-up working days counted. A year the calendar data does not
+ * know is refused here, with the field named, rather than guessed.
+ */
+const Due = z.pipe(
+  z.union([
+    LocalDate,
+    z.strictObject({ workingDays: z.int().check(z.minimum(1), z.maximum(250)), after: LocalDate }),
+  ]),
+  z.transform((due, ctx) => {
+    if (typeof due === 'string') return due;
+    try {
+      return addWorkingDays(due.after, due.workingDays);
+    } catch (error) {
+      if (!(error instanceof CalendarCoverageError)) throw error;
+      ctx.issues.push({ code: 'custom', message: error.message, input: due });
+      return z.NEVER;
+    }
+  }),
+);
+
 export const Task = z.strictObject({
   id: Id,
   title: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
   lead: Id,
   participants: z._default(z.array(Id), []),
-  due: LocalDate,
+  /** A date, or `{ workingDays, after }`. */
+  due: Due,
   /** Time on the due date by which it must be done; end of day when omitted. */
   dueTime: z.optional(TimeOfDay),
   description: z.optional(z.string().check(z.maxLength(2000))),
 });
 export type Task = z.infer<typeof Task>;
+
+const ROBOT_HOSTS = { dingtalk: 'oapi.dingtalk.com', wecom: 'qyapi.weixin.qq.com' } as const;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** Where robot credentials live: Secrets Manager names under this prefix (the notify function may read only these). */
+export const ROBOT_SECRET_PREFIX = 'zhili/robots/';
+
+/**
+ * A group robot: the webhook without its token, and the name of the secret holding the token
+ * (and DingTalk's signing secret). The definition is shared, stored and logged; the token is not.
+ */
+export const Robot = z
+  .strictObject({
+    id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and "-"')),
+    kind: z.enum(['dingtalk', 'wecom']),
+    webhook: z.url({ error: 'must be a URL' }),
+    secret: z
+      .string()
+      .check(
+        z.regex(
+          /^zhili\/robots\/[A-Za-z0-9/_+=.@-]{1,200}$/,
+          `must be the name of a secret under ${ROBOT_SECRET_PREFIX}, e.g. ${ROBOT_SECRET_PREFIX}office-group`,
+        ),
+      ),
+    /** DingTalk's "custom keywords" security setting: every message must contain one of them. */
+    keywords: z._default(
+      z.array(z.string().check(z.minLength(1), z.maxLength(20))).check(z.maxLength(10)),
+      [],
+    ),
+  })
+  .check(
+    z.superRefine((robot, ctx) => {
+      const url = new URL(robot.webhook);
+      const loopback = url.protocol === 'http:' && LOOPBACK.has(url.hostname);
+      if (!loopback && (url.protocol !== 'https:' || url.hostname !== ROBOT_HOSTS[robot.kind])) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhook'],
+          message: `a ${robot.kind} robot webhook is https://${ROBOT_HOSTS[robot.kind]}/… (or http://127.0.0.1 for a local receiver)`,
+        });
+      }
+      for (const name of ['access_token', 'key', 'sign', 'timestamp']) {
+        if (url.searchParams.has(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['webhook'],
+            message: `must not carry "${name}": the robot's token is a secret; store it in the secret "${robot.secret}" instead`,
+          });
+        }
+      }
+    }),
+  );
+export type Robot = z.infer<typeof Robot>;
+
+export const QuietHours = z.strictObject({ start: TimeOfDay, end: TimeOfDay });
+export type QuietHours = z.infer<typeof QuietHours>;
+
+export const NotificationSettings = z.strictObject({
+  /** Non-urgent messages due inside these local hours wait for their end; `false` turns them off. */
+  quietHours: z._default(z.union([QuietHours, z.literal(false)]), { start: '22:00', end: '07:30' }),
+  robots: z._default(z.array(Robot).check(z.maxLength(50)), []),
+});
+export type NotificationSettings = z.infer<typeof NotificationSettings>;
+export const DEFAULT_NOTIFICATIONS: NotificationSettings = {
+  quietHours: { start: '22:00', end: '07:30' },
+  robots: [],
+};
 
 export const THEMES = [
   'safetyProduction',
@@ -234,7 +334,67 @@ export const CampaignDefinitionShape = z.strictObject({
     reInspectDays: 7,
   }),
   tasks: z._default(z.array(Task).check(z.maxLength(1000)), []),
+  notifications: z._default(NotificationSettings, DEFAULT_NOTIFICATIONS),
 });
+
+type RefinementCtx = z.core.$RefinementCtx<z.infer<typeof CampaignDefinitionShape>>;
+
+/** Every person: a robot named must exist; a channel listed must have the contact it needs. */
+const checkContacts = (def: z.infer<typeof CampaignDefinitionShape>, ctx: RefinementCtx): void => {
+  const robots = new Map<string, number>();
+  def.notifications.robots.forEach((robot, index) => {
+    if (robots.has(robot.id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notifications', 'robots', index, 'id'],
+        message: `duplicate robot id "${robot.id}"`,
+      });
+    }
+    robots.set(robot.id, index);
+  });
+  const { leadingGroup, office, units } = def.organisation;
+  const people: [PropertyKey[], Person][] = [
+    [['organisation', 'leadingGroup', 'leader'], leadingGroup.leader],
+    ...leadingGroup.deputies.map((p, i): [PropertyKey[], Person] => [
+      ['organisation', 'leadingGroup', 'deputies', i],
+      p,
+    ]),
+    ...leadingGroup.members.map((p, i): [PropertyKey[], Person] => [
+      ['organisation', 'leadingGroup', 'members', i],
+      p,
+    ]),
+    [['organisation', 'office', 'head'], office.head],
+    ...office.staff.map((p, i): [PropertyKey[], Person] => [['organisation', 'office', 'staff', i], p]),
+    ...units.flatMap((u, i): [PropertyKey[], Person][] => [
+      [['organisation', 'units', i, 'leader'], u.leader],
+      [['organisation', 'units', i, 'liaison'], u.liaison],
+      ...u.gridWorkers.map((p, g): [PropertyKey[], Person] => [
+        ['organisation', 'units', i, 'gridWorkers', g],
+        p,
+      ]),
+    ]),
+  ];
+  for (const [path, person] of people) {
+    if (person.robot !== undefined && !robots.has(person.robot)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'robot'],
+        message: `unknown robot "${person.robot}"; it must be one of notifications.robots`,
+      });
+    }
+    const needs = { robot: person.robot, sms: person.phone, email: person.email } as const;
+    person.channels?.forEach((channel, c) => {
+      if (needs[channel] === undefined) {
+        const field = channel === 'robot' ? 'robot' : channel === 'sms' ? 'phone' : 'email';
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'channels', c],
+          message: `${channel} needs the person's ${field}, which is not given`,
+        });
+      }
+    });
+  }
+};
 
 const dayNumber = (date: string): number => DateTime.fromISO(date, { zone: 'utc' }).toMillis() / 86_400_000;
 
@@ -262,6 +422,8 @@ const crossFieldRules = (def: DefinitionShape, ctx: z.core.$RefinementCtx<Defini
       });
     }
   });
+
+  checkContacts(def, ctx);
 
   const taskIds = new Set<string>();
   def.tasks.forEach((task, index) => {

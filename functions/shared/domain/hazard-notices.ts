@@ -97,6 +97,8 @@ export const hazardDrafts = (item: HazardRecord, key: string, ctx: NoticeContext
   const what = `${foundIn.name}${item.location}「${item.description}」（${item.category}，${URGENCY_LABEL[item.urgency]}，编号${item.id}）`;
   const deadline = item.deadline ? localTime(item.deadline, def.timeZone) : '—';
   const [kind] = key.split('#');
+  // A red item (2 h to fix) cannot wait for the morning: its notices pass quiet hours.
+  const urgent = item.urgency === 'red';
   if (kind === 'notice') {
     const lead =
       item.lastAction === 'verify'
@@ -112,7 +114,7 @@ export const hazardDrafts = (item: HazardRecord, key: string, ctx: NoticeContext
     const subject = `【${def.title}】限期整改通知 ${item.id}`;
     return [responsibleOf(item, unit), liaisonOf(unit)]
       .filter((r, i, all) => all.findIndex((o) => o.key === r.key) === i)
-      .map((recipient) => ({ kind: 'hazardNotice' as const, recipient, subjectKey, subject, body }));
+      .map((recipient) => ({ kind: 'hazardNotice' as const, recipient, subjectKey, subject, body, urgent }));
   }
   if (kind === 'dueSoon') {
     return [
@@ -122,6 +124,7 @@ export const hazardDrafts = (item: HazardRecord, key: string, ctx: NoticeContext
         subjectKey,
         subject: `【${def.title}】隐患整改即将到期 ${item.id}`,
         body: `${what}整改期限为${deadline}，请抓紧整改并提交整改凭证。`,
+        urgent,
       },
     ];
   }
@@ -143,6 +146,7 @@ export const hazardDrafts = (item: HazardRecord, key: string, ctx: NoticeContext
         subjectKey,
         subject: `【${def.title}】隐患整改逾期（第${level}级催办）${item.id}`,
         body: `${unit.name}负责整改的${what}已于${deadline}到期仍未整改到位，请督促限期整改。`,
+        urgent,
       },
     ];
   }

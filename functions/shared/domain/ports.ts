@@ -1,3 +1,4 @@
+import type { Delivery } from '../notify/delivery.ts';
 import type { CampaignDefinition, Phase, Unit } from './definition.ts';
 import type { HazardEvent, HazardRecord } from './hazard.ts';
 import type {
@@ -6,6 +7,7 @@ import type {
   CampaignRecord,
   InspectionRecord,
   Notification,
+  NotificationStatus,
   PeriodOutcome,
   PhaseRecord,
   ReportRecord,
@@ -99,13 +101,31 @@ export interface CampaignStore {
 
   /** Enqueues into the outbox; an id already there is skipped. Returns how many were new. */
   enqueueNotifications(notifications: Notification[]): Promise<number>;
-  pendingNotifications(campaignId: string, limit: number): Promise<Notification[]>;
-  markNotification(
+  /** Pending notifications due by `upTo` (notBefore ≤ upTo), oldest first, from the sparse outbox index. */
+  pendingNotifications(campaignId: string, limit: number, upTo?: string): Promise<Notification[]>;
+  /** The earliest `notBefore` of any pending notification, or null when none is pending. */
+  earliestPending(campaignId: string): Promise<string | null>;
+  /**
+   * Takes a pending notification that is due at `now` for sending, or defers it, by moving its
+   * `notBefore` to `until`; conditional, so two runs never both take it. `false` when it was not
+   * pending and due any more.
+   */
+  claimNotification(
     campaignId: string,
     id: string,
-    outcome: { status: 'sent' | 'failed'; at: string },
-  ): Promise<void>;
-  listNotifications(campaignId: string): Promise<Notification[]>;
+    now: string,
+    until: string,
+    by: DeferReason,
+  ): Promise<boolean>;
+  markNotification(campaignId: string, id: string, outcome: NotificationOutcome): Promise<void>;
+  listNotifications(campaignId: string, status?: NotificationStatus): Promise<Notification[]>;
+  /** Dead letters back to pending at `at` with fresh attempts; all of them when `ids` is absent. Returns the ids. */
+  retryDeadNotifications(campaignId: string, at: string, ids?: string[]): Promise<string[]>;
+  /**
+   * One message slot of a robot in the minute `minute` (YYYY-MM-DDTHH:MM), counted across
+   * campaigns by the robot's secret name; `false` when the robot has had `limit` this minute.
+   */
+  takeRobotSlot(robotKey: string, minute: string, limit: number): Promise<boolean>;
 
   appendAudit(campaignId: string, event: AuditEvent): Promise<void>;
   listAudit(campaignId: string): Promise<AuditEvent[]>;
@@ -117,8 +137,17 @@ export interface BulletinArchive {
   put(document: { campaignId: string; name: string; contentType: string; body: string }): Promise<string>;
 }
 
+export type DeferReason = NonNullable<Notification['deferredBy']>;
+
+export type NotificationOutcome =
+  | { status: 'sent'; at: string; deliveryId: string; channel?: Notification['channel'] }
+  | { status: 'dead'; at: string; error: string }
+  /** Back to waiting; `attempted` counts a failed attempt. */
+  | { status: 'pending'; notBefore: string; by: DeferReason; attempted: boolean; error?: string };
+
+/** Sends one message on its channel; throws DeliveryError (retryable or not) when it did not go through. */
 export interface Notifier {
-  send(notification: Notification): Promise<void>;
+  send(delivery: Delivery): Promise<void>;
 }
 
 export interface WorkflowEngine {

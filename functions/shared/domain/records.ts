@@ -146,6 +146,7 @@ export const NOTIFICATION_KINDS = [
   'taskOverdue',
   'phaseSummary',
   'acceptanceResult',
+  'inspectionCriticism',
   'monthlyCheck',
   'workflowFailure',
   'hazardNotice',
@@ -167,17 +168,48 @@ export const Recipient = z.object({
 });
 export type Recipient = z.infer<typeof Recipient>;
 
+export const CHANNELS = ['robot', 'sms', 'email', 'none'] as const;
+export const Channel = z.enum(CHANNELS);
+export type Channel = z.infer<typeof Channel>;
+
+/**
+ * pending: waiting to be sent (again, after a failed attempt, quiet hours or a robot's rate
+ * limit: `notBefore` says when); sent; dead: given up after the retries, waiting for the office
+ * to retry it (`zhili outbox retry`). Nothing leaves the outbox without one of these.
+ */
+export const NotificationStatus = z.enum(['pending', 'sent', 'dead']);
+export type NotificationStatus = z.infer<typeof NotificationStatus>;
+
 export const Notification = z.object({
   id: z.string(),
   campaignId: z.string(),
   kind: NotificationKind,
   recipient: Recipient,
+  /** Where it goes: the recipient's first preferred channel they can be reached on. */
+  channel: z._default(Channel, 'none'),
+  /** The robot id, phone number or email address on that channel. */
+  address: z.optional(z.string()),
+  language: z._default(z.enum(['zh-CN', 'en']), 'zh-CN'),
   subject: z.string(),
+  /** Plain text (SMS, mail). */
   body: z.string(),
+  /** Markdown for robots; the text when absent. */
+  markdown: z.optional(z.string()),
+  /** HTML for mail when the message has its own (the bulletin); otherwise made from the text. */
+  html: z.optional(z.string()),
+  /** Urgent escalations may pass quiet hours. */
+  urgent: z._default(z.boolean(), false),
   createdAt: IsoInstant,
-  status: z.enum(['pending', 'sent', 'failed']),
+  status: NotificationStatus,
+  /** Not to be sent before this instant (retry backoff, quiet hours, rate limit). */
+  notBefore: z.optional(IsoInstant),
+  deferredBy: z.optional(z.enum(['retry', 'quietHours', 'rateLimit', 'inFlight'])),
   sentAt: z.optional(IsoInstant),
+  deadAt: z.optional(IsoInstant),
   attempts: z._default(Count, 0),
+  lastError: z.optional(z.string()),
+  /** The message that carried it: one delivery may roll up several notifications. */
+  deliveryId: z.optional(z.string()),
 });
 export type Notification = z.infer<typeof Notification>;
 

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { type CampaignDefinition, type Phase, type Reporting, WEEKDAYS } from './definition.ts';
+import { onOrNextWorkingDay } from './working-days.ts';
 
 /**
  * When things happen in a campaign: phase windows, report cutoffs, reminders, and the next
@@ -78,8 +79,30 @@ const WEEKDAY_NUMBER = Object.fromEntries(WEEKDAYS.map((d, i) => [d, i + 1])) as
   number
 >;
 
-/** Report cutoffs at or after `from`, in order, forever (callers bound the walk). */
+/**
+ * Report cutoffs at or after `from`, in order, forever (callers bound the walk). With
+ * `onNonWorkingDay: nextWorkingDay` a cutoff falling on a holiday or weekend moves to the next
+ * working day at the same time (a Monday cutoff on 2026-10-05 becomes Thursday 2026-10-08); two
+ * cutoffs that move onto the same day are one.
+ */
 export function* cutoffsFrom(rule: Reporting, zone: string, from: Instant): Generator<Instant> {
+  if (rule.onNonWorkingDay !== 'nextWorkingDay') {
+    yield* nominalCutoffsFrom(rule, zone, from);
+    return;
+  }
+  let last: Instant | null = null;
+  // A nominal cutoff up to a month before `from` may move onto or past it (Spring Festival is the longest break).
+  for (const nominal of nominalCutoffsFrom(rule, zone, from.minus({ days: 31 }))) {
+    const local = nominal.setZone(zone);
+    const moved = onOrNextWorkingDay(local.toISODate() as string);
+    const cutoff = utc(DateTime.fromISO(`${moved}T${local.toFormat('HH:mm')}`, { zone }));
+    if (cutoff < from || (last && cutoff.equals(last))) continue;
+    last = cutoff;
+    yield cutoff;
+  }
+}
+
+function* nominalCutoffsFrom(rule: Reporting, zone: string, from: Instant): Generator<Instant> {
   const local = from.setZone(zone);
   const [hour, minute] = rule.cutoff.time.split(':').map(Number) as [number, number];
   const at = (d: DateTime) => utc(d.set({ hour, minute, second: 0, millisecond: 0 }));
@@ -117,8 +140,13 @@ export function* cutoffsFrom(rule: Reporting, zone: string, from: Instant): Gene
 export const previousCutoff = (rule: Reporting, zone: string, cutoff: Instant): Instant => {
   const back =
     rule.cadence === 'weekly' ? { weeks: 1 } : rule.cadence === 'monthly' ? { months: 1 } : { months: 3 };
-  const first = cutoffsFrom(rule, zone, cutoff.minus(back).minus({ days: 1 })).next().value as Instant;
-  return first;
+  // The last cutoff before this one; with moved cutoffs the gap can exceed one period.
+  let previous: Instant | null = null;
+  for (const c of cutoffsFrom(rule, zone, cutoff.minus(back).minus({ days: 31 }))) {
+    if (c >= cutoff) break;
+    previous = c;
+  }
+  return previous ?? cutoff.minus(back);
 };
 
 /** The second-stage moment (plan 6: the office bulletin) that follows a cutoff, if the rule has one. */

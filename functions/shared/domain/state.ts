@@ -53,6 +53,11 @@ export const CampaignState = z.strictObject({
   steps: z.int().check(z.minimum(0)),
   next: NextStep,
   pendingNotifications: z.int().check(z.minimum(0)),
+  /**
+   * The earliest moment a deferred notification (retry backoff, quiet hours, a robot's rate limit)
+   * may go out; the machine wakes for it before the next step, and before the campaign ends.
+   */
+  notifyAt: z.optional(IsoInstant),
   limits: Limits,
 });
 export type CampaignState = z.infer<typeof CampaignState>;
@@ -62,7 +67,11 @@ export type CampaignStateInput = z.input<typeof CampaignState>;
 export const executionInput = (state: CampaignStateInput): { state: CampaignStateInput } => ({ state });
 
 /** What the state machine passes to every task: the state, plus the task's own parameters. */
-export const StepEvent = z.strictObject({ state: CampaignState });
+export const StepEvent = z.strictObject({
+  state: CampaignState,
+  /** Notify after waiting for deferred notifications: the instant it runs at (`state.notifyAt`). */
+  now: z.optional(IsoInstant),
+});
 export type StepEvent = z.infer<typeof StepEvent>;
 
 export const FailureEvent = z.strictObject({

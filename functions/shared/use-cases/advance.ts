@@ -90,6 +90,7 @@ export const advance = async (
   const base: CampaignState = {
     ...state,
     ...changes,
+    ...(await outboxWake(store, state, changes.pendingNotifications ?? state.pendingNotifications, at)),
     at: iso(at),
     lastMoment: moment,
     steps: state.steps + 1,
@@ -110,6 +111,23 @@ export const advance = async (
     };
   }
   return { ...base, next: withinGeneration(base, await nextOfRunning(store, def, base, at, moment)) };
+};
+
+/**
+ * Whatever waits in the outbox is sent at this wake or woken for: notifications the office
+ * retried from the dead letters, or left by a Notify run that died, are not stranded until some
+ * later step happens to queue something. One Limit-1 query on the sparse outbox index.
+ */
+const outboxWake = async (
+  store: CampaignStore,
+  state: CampaignState,
+  pending: number,
+  at: Instant,
+): Promise<Pick<CampaignState, 'pendingNotifications' | 'notifyAt'>> => {
+  const earliest = await store.earliestPending(state.campaignId);
+  if (earliest === null) return { pendingNotifications: pending, notifyAt: undefined };
+  if (earliest <= iso(at)) return { pendingNotifications: Math.max(1, pending), notifyAt: undefined };
+  return { pendingNotifications: pending, notifyAt: earliest };
 };
 
 /**

@@ -1,4 +1,4 @@
-import { type Draft, officeHead } from '../domain/notifications.ts';
+import { compose, type Draft, officeHead } from '../domain/notifications.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import type { TaskRecord } from '../domain/records.ts';
 import { iso, localDate } from '../domain/schedule.ts';
@@ -43,13 +43,14 @@ export const checkDeadlines = async (store: CampaignStore, state: CampaignState)
   if (monthly) {
     const open = (await store.listTasks(def.id)).filter((t) => t.status === 'open');
     const month = localDate(at, def.timeZone).slice(0, 7);
-    drafts.push({
-      kind: 'monthlyCheck',
-      recipient: officeHead(def),
-      subjectKey: `month#${month}`,
-      subject: `【${def.title}】${month}月度长效巡查`,
-      body: `长效管理月度巡查：${units.size}个责任单位，未完成任务${open.length}项。请组织本月巡查并填写台账。`,
-    });
+    drafts.push(
+      compose(def, 'monthlyCheck', officeHead(def), `month#${month}`, {
+        campaign: def.title,
+        month,
+        units: units.size,
+        openTasks: open.length,
+      }),
+    );
   }
   const ledger = planHazardChecks(def, at, hazards, units);
   drafts.push(...ledger.drafts);

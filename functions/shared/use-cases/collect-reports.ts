@@ -2,6 +2,7 @@ import { LABELS } from '../domain/bulletin/labels.ts';
 import type { CampaignDefinition, Unit } from '../domain/definition.ts';
 import { ValidationError } from '../domain/errors.ts';
 import {
+  compose,
   type Draft,
   leadingGroupLeader,
   liaisonOf,
@@ -49,13 +50,15 @@ export const collectReports = async (
 
   if (moment === 'reminder') {
     const hoursBefore = Math.round(cutoff.diff(at, 'hours').hours);
-    drafts = notReported.map((u) => ({
-      kind: 'reportReminder',
-      recipient: liaisonOf(u),
-      subjectKey: `${period}#${hoursBefore}h`,
-      subject: `【${def.title}】请于${deadline}前报送本期进展`,
-      body: `${u.name}：本期（${period}）工作进展尚未报送，请于${deadline}前报送${submitTo}。`,
-    }));
+    drafts = notReported.map((u) =>
+      compose(def, 'reportReminder', liaisonOf(u), `${period}#${hoursBefore}h`, {
+        campaign: def.title,
+        unit: u.name,
+        period,
+        deadline,
+        submitTo,
+      }),
+    );
   } else if (moment === 'cutoff') {
     const escalated = await missingTwiceInARow(store, def.id, cutoff, notReported);
     const outcome: PeriodOutcome = {
@@ -70,13 +73,13 @@ export const collectReports = async (
     };
     await store.putPeriodOutcome(def.id, outcome);
     drafts = [
-      ...notReported.map(
-        (u): Draft => ({
-          kind: 'reportOverdue',
-          recipient: liaisonOf(u),
-          subjectKey: period,
-          subject: `【${def.title}】本期进展逾期未报`,
-          body: `${u.name}：本期（${period}）工作进展已超过${deadline}截止时间仍未报送，请立即补报${submitTo}。`,
+      ...notReported.map((u) =>
+        compose(def, 'reportOverdue', liaisonOf(u), period, {
+          campaign: def.title,
+          unit: u.name,
+          period,
+          deadline,
+          submitTo,
         }),
       ),
       ...escalationDrafts(def, period, escalated),
@@ -94,16 +97,26 @@ export const collectReports = async (
       accountable: units,
       reports,
     });
-    const subject = `【${def.title}】${presentTitle(def, bulletin.record.number)}`;
+    const { record: b } = bulletin;
+    // Robots get the bulletin's own Markdown, mail its HTML; SMS the figures in one message.
+    const params = {
+      campaign: def.title,
+      title: presentTitle(def, b.number),
+      period,
+      expected: b.expected,
+      onTime: b.onTime.length,
+      rate: b.expected === 0 ? 0 : Math.round((b.onTime.length / b.expected) * 100),
+      late: b.late.map((u) => u.name),
+      missing: b.missing.map((u) => u.name),
+      sitesChecked: b.totals.sitesChecked,
+      hazardsFound: b.totals.hazardsFound,
+      hazardsFixed: b.totals.hazardsFixed,
+      detailsMarkdown: bulletin.markdown,
+      detailsHtml: bulletin.html,
+    };
     drafts.push(
-      ...[leadingGroupLeader(def), officeHead(def)].map(
-        (recipient): Draft => ({
-          kind: 'weeklyBulletin',
-          recipient,
-          subjectKey: period,
-          subject,
-          body: bulletin.markdown,
-        }),
+      ...[leadingGroupLeader(def), officeHead(def)].map((recipient) =>
+        compose(def, 'weeklyBulletin', recipient, period, params),
       ),
     );
   }
@@ -134,23 +147,23 @@ const missingTwiceInARow = async (
 
 const escalationDrafts = (def: CampaignDefinition, period: string, units: Unit[]): Draft[] => {
   if (units.length === 0) return [];
-  const names = units.map((u) => u.name).join('、');
+  const base = { campaign: def.title, period, submitTo: def.reporting.submitTo };
   return [
-    ...units.map(
-      (u): Draft => ({
-        kind: 'reportEscalation',
-        recipient: unitLeaderOf(u),
-        subjectKey: period,
-        subject: `【${def.title}】${u.name}连续两期未报送工作进展`,
-        body: `${personLabel(u.leader)}：${u.name}上期和本期（${period}）均未向${def.reporting.submitTo}报送工作进展，请督促联络员${u.liaison.name}立即补报。`,
+    ...units.map((u) =>
+      compose(def, 'reportEscalation', unitLeaderOf(u), period, {
+        ...base,
+        units: [u.name],
+        leader: personLabel(u.leader),
+        liaison: u.liaison.name,
+        toOffice: false,
       }),
     ),
-    {
-      kind: 'reportEscalation',
-      recipient: officeHead(def),
-      subjectKey: period,
-      subject: `【${def.title}】${units.length}个单位连续两期未报送`,
-      body: `截至本期（${period}）截止时间，以下单位连续两期未报送工作进展：${names}。已通知各单位主要负责人。`,
-    },
+    compose(def, 'reportEscalation', officeHead(def), period, {
+      ...base,
+      units: units.map((u) => u.name),
+      leader: '',
+      liaison: '',
+      toOffice: true,
+    }),
   ];
 };

@@ -1,5 +1,6 @@
 import type { CampaignDefinition, Phase, Unit } from '../domain/definition.ts';
 import {
+  compose,
   type Draft,
   leadingGroupLeader,
   liaisonOf,
@@ -43,22 +44,17 @@ export const startPhase = async (store: CampaignStore, state: CampaignState): Pr
   await store.updateCampaign(def.id, { phase: state.phase, round: state.round });
   const units = accountableUnits(await store.listUnits(def.id), state.round, record.reRectifyUnits);
   const name = phaseName(def, state.phase, state.round);
-  const until = window.end ? `，至${localDate(window.end.minus({ milliseconds: 1 }), def.timeZone)}止` : '';
-  const notice = def.phases[state.phase].notice ?? '';
-  const subject = `【${def.title}】${name}阶段开始`;
-  const body = `${name}阶段自${localDate(at, def.timeZone)}起${until}。${notice}`;
+  const params = {
+    campaign: def.title,
+    phase: name,
+    from: localDate(at, def.timeZone),
+    until: window.end ? localDate(window.end.minus({ milliseconds: 1 }), def.timeZone) : '',
+    notice: def.phases[state.phase].notice ?? '',
+  };
   const subjectKey = `${state.phase}#${state.round}`;
-  const drafts: Draft[] = [
-    { kind: 'phaseStart', recipient: leadingGroupLeader(def), subjectKey, subject, body },
-    { kind: 'phaseStart', recipient: officeHead(def), subjectKey, subject, body },
-    ...units.map((u) => ({
-      kind: 'phaseStart' as const,
-      recipient: liaisonOf(u),
-      subjectKey,
-      subject,
-      body,
-    })),
-  ];
+  const drafts: Draft[] = [leadingGroupLeader(def), officeHead(def), ...units.map(liaisonOf)].map(
+    (recipient) => compose(def, 'phaseStart', recipient, subjectKey, params),
+  );
   const pending = await queueNotifications(store, ctx, drafts);
   await store.appendAudit(def.id, {
     at: iso(at),
@@ -101,13 +97,15 @@ export const closePhase = async (store: CampaignStore, state: CampaignState): Pr
   const name = phaseName(def, state.phase, state.round);
   const rate = expected === 0 ? '—' : `${Math.round((onTime / expected) * 100)}%`;
   const pending = await queueNotifications(store, ctx, [
-    {
-      kind: 'phaseSummary',
-      recipient: officeHead(def),
-      subjectKey: `${state.phase}#${state.round}`,
-      subject: `【${def.title}】${name}阶段小结`,
-      body: `${name}阶段于${localDate(at, def.timeZone)}结束：共${outcomes.length}期报告，按时上报率${rate}（${onTime}/${expected}）。`,
-    },
+    compose(def, 'phaseSummary', officeHead(def), `${state.phase}#${state.round}`, {
+      campaign: def.title,
+      phase: name,
+      ended: localDate(at, def.timeZone),
+      periods: outcomes.length,
+      rate,
+      onTime,
+      expected,
+    }),
   ]);
   await store.appendAudit(def.id, {
     at: iso(at),
@@ -159,35 +157,30 @@ export const acceptanceGate = async (store: CampaignStore, state: CampaignState)
     detail: { round: state.round, failing: failingIds, notInspected, reRectify: another },
   });
   const subjectKey = `gate#${state.round}`;
-  const names = failing.map((u) => `${u.name}（${scores.get(u.id)}分）`).join('、') || '无';
-  const verdict = another
-    ? `以上单位进入第${state.round + 1}轮再整改，限期${def.acceptance.reRectifyDays}天。`
-    : failing.length > 0
-      ? `已达再整改轮次上限（${def.acceptance.maxReRectifyRounds}轮），转入长效管理并予以通报批评。`
-      : '全部通过验收，转入长效管理。';
-  const body = `第${state.round + 1}次验收（合格线${pass}分）：未达标单位：${names}。${verdict}`;
+  const result = {
+    campaign: def.title,
+    attempt: state.round + 1,
+    passScore: pass,
+    failing: failing.map((u) => `${u.name}（${scores.get(u.id)}分）`),
+    reRectify: another,
+    nextRound: state.round + 1,
+    days: def.acceptance.reRectifyDays,
+    exhausted: failing.length > 0 && !another,
+    maxRounds: def.acceptance.maxReRectifyRounds,
+  };
   const drafts: Draft[] = [
-    {
-      kind: 'acceptanceResult',
-      recipient: leadingGroupLeader(def),
-      subjectKey,
-      subject: `【${def.title}】验收结果`,
-      body,
-    },
-    {
-      kind: 'acceptanceResult',
-      recipient: officeHead(def),
-      subjectKey,
-      subject: `【${def.title}】验收结果`,
-      body,
-    },
-    ...failing.map((u) => ({
-      kind: 'acceptanceResult' as const,
-      recipient: unitLeaderOf(u),
-      subjectKey,
-      subject: `【${def.title}】验收未达标通知`,
-      body: `${u.name}验收得分${scores.get(u.id)}分，低于${pass}分。${another ? `请于${def.acceptance.reRectifyDays}天内完成再整改。` : ''}`,
-    })),
+    compose(def, 'acceptanceResult', leadingGroupLeader(def), subjectKey, result),
+    compose(def, 'acceptanceResult', officeHead(def), subjectKey, result),
+    ...failing.map((u) =>
+      compose(def, 'inspectionCriticism', unitLeaderOf(u), subjectKey, {
+        campaign: def.title,
+        unit: u.name,
+        score: scores.get(u.id) ?? 0,
+        passScore: pass,
+        reRectify: another,
+        days: def.acceptance.reRectifyDays,
+      }),
+    ),
     ...resultNotices(def, state.round, units, scores),
   ];
   const pending = await queueNotifications(store, ctx, drafts);

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { Person } from '../domain/definition.ts';
-import { officeHead, toNotification } from '../domain/notifications.ts';
+import { compose, officeHead, toNotification } from '../domain/notifications.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import type { FailureEvent } from '../domain/state.ts';
 
@@ -11,6 +11,7 @@ import type { FailureEvent } from '../domain/state.ts';
 const OfficeOf = z.object({
   title: z.string(),
   organisation: z.object({ office: z.object({ head: Person }) }),
+  language: z.catch(z.enum(['zh-CN', 'en']), 'zh-CN'),
 });
 
 /** Where every task's Catch leads: the failure is recorded and the office is told, before the execution fails. */
@@ -25,14 +26,17 @@ export const recordFailure = async (store: CampaignStore, event: FailureEvent): 
   await store.updateCampaign(state.campaignId, { status: 'failed' });
   const parsed = OfficeOf.safeParse((await store.getCampaign(state.campaignId))?.definition);
   if (!parsed.success) return;
-  const { title, organisation } = parsed.data;
+  const { title, organisation, language } = parsed.data;
+  const subjectKey = `${state.generation}#${state.next.action}#${state.next.at}`;
+  const params = { campaign: title, step: state.next.action, at: state.next.at, error: error.Error };
   await store.enqueueNotifications([
-    toNotification(state.campaignId, state.at, {
-      kind: 'workflowFailure',
-      recipient: officeHead({ organisation }),
-      subjectKey: `${state.generation}#${state.next.action}#${state.next.at}`,
-      subject: `【${title}】工作流异常`,
-      body: `步骤 ${state.next.action}（${state.next.at}）失败：${error.Error}。请管理员处理后重新启动。`,
-    }),
+    toNotification(
+      state.campaignId,
+      state.at,
+      // The one message that may wake someone at night: the campaign has stopped.
+      compose({ language }, 'workflowFailure', officeHead({ organisation }), subjectKey, params, {
+        urgent: true,
+      }),
+    ),
   ]);
 };

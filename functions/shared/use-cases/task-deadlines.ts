@@ -1,6 +1,7 @@
 import type { CampaignDefinition, Unit } from '../domain/definition.ts';
 import { LADDER } from '../domain/hazard-notices.ts';
 import {
+  compose,
   type Draft,
   leadingGroupLeader,
   liaisonOf,
@@ -59,13 +60,12 @@ export const taskDrafts = (def: CampaignDefinition, task: TaskRecord, unit: Unit
   const subjectKey = `task#${task.id}`;
   if (key === 'dueSoon') {
     return [
-      {
-        kind: 'taskDueSoon',
-        recipient: liaisonOf(unit),
-        subjectKey,
-        subject: `【${def.title}】任务即将到期：${task.title}`,
-        body: `${unit.name}牵头的任务「${task.title}」将于${dueText}到期，请抓紧完成并报送。`,
-      },
+      compose(def, 'taskDueSoon', liaisonOf(unit), subjectKey, {
+        campaign: def.title,
+        unit: unit.name,
+        task: task.title,
+        due: dueText,
+      }),
     ];
   }
   const level = Number(key.split('#')[1]);
@@ -79,12 +79,13 @@ export const taskDrafts = (def: CampaignDefinition, task: TaskRecord, unit: Unit
           ? officeHead(def)
           : leadingGroupLeader(def);
   return [
-    {
-      kind: 'taskOverdue',
-      recipient,
-      subjectKey,
-      subject: `【${def.title}】任务逾期${level > 1 ? `（第${level}级催办）` : ''}：${task.title}`,
-      body: `${unit.name}牵头的任务「${task.title}」已于${dueText}到期仍未完成，请说明情况并限期完成。`,
-    },
+    compose(def, 'taskOverdue', recipient, subjectKey, {
+      campaign: def.title,
+      unit: unit.name,
+      task: task.title,
+      due: dueText,
+      escalated: level > 1,
+      level,
+    }),
   ];
 };

@@ -1,0 +1,75 @@
+import calendar from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
+import { DateTime } from 'luxon';
+
+/**
+ * China's working-day calendar: Monday to Friday, minus statutory holidays, plus the make-up
+ * working days (调休) that the State Council announces each year (2026-10-10 is a working
+ * Saturday). The data is chinese-days' table, read directly so that what the calendar knows is
+ * explicit: a year it has no entries for is not a year without holidays (it answers 2027-01-01
+ * as a working day), so such a date is refused with a named error instead of guessed.
+ */
+
+const holidays = new Set(Object.keys(calendar.holidays));
+const makeUpDays = new Set(Object.keys(calendar.workdays));
+
+/** Years the data covers: those with at least one announced holiday. */
+export const COVERED_YEARS: ReadonlySet<number> = new Set(
+  [...holidays].map((date) => Number(date.slice(0, 4))),
+);
+const covered = [...COVERED_YEARS].sort((a, b) => a - b);
+export const CALENDAR_RANGE = { first: covered[0] ?? 0, last: covered.at(-1) ?? 0 };
+
+export class CalendarCoverageError extends Error {
+  override readonly name = 'CalendarCoverageError';
+  constructor(readonly date: string) {
+    super(
+      `the working-day calendar (chinese-days) has no holiday data for ${date.slice(0, 4)} ` +
+        `(it covers ${CALENDAR_RANGE.first}–${CALENDAR_RANGE.last}); update the chinese-days package ` +
+        'once the State Council publishes that year, or give the date itself instead of working days',
+    );
+  }
+}
+
+const day = (date: string): DateTime<true> => {
+  const dt = DateTime.fromISO(date, { zone: 'utc' });
+  if (!dt.isValid) throw new Error(`not a calendar date: ${date}`);
+  return dt;
+};
+
+export const isCovered = (date: string): boolean => COVERED_YEARS.has(Number(date.slice(0, 4)));
+
+/** Whether people work on `date` (YYYY-MM-DD); throws CalendarCoverageError outside the data. */
+export const isWorkingDay = (date: string): boolean => {
+  if (!isCovered(date)) throw new CalendarCoverageError(date);
+  if (makeUpDays.has(date)) return true;
+  if (holidays.has(date)) return false;
+  return day(date).weekday <= 5;
+};
+
+/** `date` itself when it is a working day, else the first working day after it. */
+export const onOrNextWorkingDay = (date: string): string => {
+  let current = day(date);
+  // The longest run of days off (Spring Festival plus a weekend) is under two weeks.
+  for (let i = 0; i < 31; i++) {
+    const text = current.toISODate();
+    if (isWorkingDay(text)) return text;
+    current = current.plus({ days: 1 });
+  }
+  throw new Error(`no working day within a month of ${date}`);
+};
+
+/**
+ * The working day `days` working days after `date` (days ≥ 1): "within 5 working days" of a
+ * notice issued on `date`. `date` itself does not count, whether or not it is a working day.
+ */
+export const addWorkingDays = (date: string, days: number): string => {
+  if (!Number.isInteger(days) || days < 1)
+    throw new Error(`working days must be a positive integer: ${days}`);
+  let current = day(date);
+  let left = days;
+  while (left > 0) {
+    current = current.plus({ days: 1 });
+    if (isWorkingDay(current.toISODate())) left--;
+  }
+  return current.toISODate();
+};
