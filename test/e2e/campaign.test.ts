@@ -88,9 +88,12 @@ describe('a whole campaign through the synthesized state machine (safety-product
     const outbox = (await readFile(join(result.outDir, 'outbox.jsonl'), 'utf8'))
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { kind: string; body: string });
+      .map((line) => JSON.parse(line) as { kind: string; body: string; markdown?: string });
     const markdown = await readFile(join(folder, `${last}.md`), 'utf8');
-    expect(outbox.filter((n) => n.kind === 'weeklyBulletin').map((n) => n.body)).toContain(markdown);
+    // Robots get the bulletin's Markdown (mail its HTML; the text, for SMS, carries the figures).
+    expect(outbox.filter((n) => n.kind === 'weeklyBulletin').map((n) => n.markdown)).toContain(
+      markdown.trim(),
+    );
     // The silent unit is escalated from its second missing week on.
     expect(result.summary.bulletins.slice(1, 3).every((b) => b.escalated.length === 1)).toBe(true);
   });

@@ -92,6 +92,7 @@ export const outboxLine = (n: Notification): Record<string, unknown> => ({
   ...(n.lastError ? { lastError: n.lastError } : {}),
   subject: n.subject,
   body: n.body,
+  ...(n.markdown ? { markdown: n.markdown } : {}),
 });
 
 /** Operations hear of dead letters on the SNS topic (an email or chat subscription), with ids only. */
