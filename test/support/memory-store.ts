@@ -137,6 +137,10 @@ export class MemoryCampaignStore implements CampaignStore {
     return this.list(campaignId, 'UNIT#', Unit);
   }
 
+  async getUnit(campaignId: string, unitId: string): Promise<Unit | null> {
+    return (await this.listUnits(campaignId)).find((u) => u.id === unitId) ?? null;
+  }
+
   async putPhase(campaignId: string, record: PhaseRecord): Promise<void> {
     this.put(campaignId, `PHASE#${record.phase}#${record.round}`, record);
   }

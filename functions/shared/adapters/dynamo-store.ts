@@ -179,6 +179,16 @@ export class DynamoCampaignStore implements CampaignStore {
     return (await this.queryPrefix(campaignId, 'UNIT#')).map((item) => parseItem(Unit, item));
   }
 
+  async getUnit(campaignId: string, unitId: string): Promise<Unit | null> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.campaign(campaignId), sk: keys.unit(unitId) },
+      }),
+    );
+    return out.Item ? parseItem(Unit, out.Item) : null;
+  }
+
   async putPhase(campaignId: string, record: PhaseRecord): Promise<void> {
     await this.put(campaignId, keys.phase(record.phase, record.round), record);
   }

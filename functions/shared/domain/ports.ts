@@ -41,6 +41,8 @@ export interface CampaignStore {
     >,
   ): Promise<void>;
   listUnits(campaignId: string): Promise<Unit[]>;
+  /** One unit by id (a GetItem: a report must not read all 1,000 units). */
+  getUnit(campaignId: string, unitId: string): Promise<Unit | null>;
 
   putPhase(campaignId: string, record: PhaseRecord): Promise<void>;
   listPhases(campaignId: string): Promise<PhaseRecord[]>;

@@ -14,7 +14,7 @@ export const runningCampaign = async (store: CampaignStore, campaignId: string) 
 };
 
 export const unitOf = async (store: CampaignStore, campaignId: string, unitId: string) => {
-  const unit = (await store.listUnits(campaignId)).find((u) => u.id === unitId);
+  const unit = await store.getUnit(campaignId, unitId);
   if (!unit) throw new NotFoundError(`unit "${unitId}" is not a unit of campaign "${campaignId}"`);
   return unit;
 };

@@ -55,7 +55,7 @@ export const submitReport = async (
   at: Instant,
 ): Promise<ReportRecord> => {
   const { def } = await runningCampaign(store, input.campaignId);
-  const unit = (await store.listUnits(input.campaignId)).find((u) => u.id === input.unitId);
+  const unit = await store.getUnit(input.campaignId, input.unitId);
   if (!unit) {
     throw new NotFoundError(`unit "${input.unitId}" is not a unit of campaign "${input.campaignId}"`);
   }
