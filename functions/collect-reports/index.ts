@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { storeFromEnv } from '../shared/adapters/aws-deps.ts';
 import { S3BulletinArchive } from '../shared/adapters/bulletin-archive.ts';
 import { getStringFromEnv } from '../shared/adapters/env.ts';
@@ -7,6 +7,11 @@ import { makeCollectReportsHandler } from './handler.ts';
 
 export const handler = makeCollectReportsHandler({
   store: storeFromEnv(),
-  archive: new S3BulletinArchive(new S3Client({}), getStringFromEnv('BULLETIN_BUCKET')),
+  archive: new S3BulletinArchive({
+    bucket: getStringFromEnv('BULLETIN_BUCKET'),
+    region: getStringFromEnv('AWS_REGION'),
+    // The same credentials as the DynamoDB client: in the bundle, the Lambda part of the chain.
+    credentials: defaultProvider(),
+  }),
   logger: createLogger('zhili-collect-reports'),
 });

@@ -1,0 +1,149 @@
+import { createHash, createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3BulletinArchive } from '../../functions/shared/adapters/bulletin-archive.ts';
+
+/**
+ * The S3 archive against a real HTTP server on loopback that checks each PutObject's SigV4
+ * signature with its own, independent implementation of the algorithm, and can be told to fail.
+ */
+
+const CREDENTIALS = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+};
+const REGION = 'cn-north-1';
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+
+/** Recomputes the signature of a request as AWS does, from the request as it arrived. */
+const verifySigV4 = (req: IncomingMessage, body: Buffer): { ok: boolean; reason?: string } => {
+  const auth = String(req.headers.authorization ?? '');
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    );
+  if (!match) return { ok: false, reason: `malformed Authorization: ${auth}` };
+  const [, key, day, region, signedHeaders, signature] = match as unknown as string[];
+  if (key !== CREDENTIALS.accessKeyId || region !== REGION)
+    return { ok: false, reason: 'wrong key or region' };
+  const payloadHash = String(req.headers['x-amz-content-sha256']);
+  if (payloadHash !== sha256(body)) return { ok: false, reason: 'payload hash does not match the body' };
+  const names = (signedHeaders as string).split(';');
+  for (const required of ['host', 'x-amz-date', 'x-amz-content-sha256', 'content-type'])
+    if (!names.includes(required)) return { ok: false, reason: `${required} is not signed` };
+  const canonical = [
+    req.method,
+    req.url,
+    '',
+    ...names.map((n) => `${n}:${String(req.headers[n]).trim()}`),
+    '',
+    signedHeaders,
+    payloadHash,
+  ].join('\n');
+  const amzDate = String(req.headers['x-amz-date']);
+  const scope = `${day}/${region}/s3/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
+  let signingKey = hmac(`AWS4${CREDENTIALS.secretAccessKey}`, day as string);
+  for (const part of [region as string, 's3', 'aws4_request']) signingKey = hmac(signingKey, part);
+  const expected = createHmac('sha256', signingKey).update(toSign).digest('hex');
+  return expected === signature ? { ok: true } : { ok: false, reason: 'signature does not match' };
+};
+
+describe('S3BulletinArchive against a loopback server that checks SigV4', () => {
+  let server: Server;
+  let port: number;
+  const received: {
+    url: string;
+    contentType: string;
+    body: string;
+    verdict: { ok: boolean; reason?: string };
+  }[] = [];
+  let failNext = false;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const verdict = verifySigV4(req, body);
+        received.push({
+          url: String(req.url),
+          contentType: String(req.headers['content-type']),
+          body: body.toString('utf8'),
+          verdict,
+        });
+        if (failNext) {
+          failNext = false;
+          res.writeHead(503).end('<Error><Code>SlowDown</Code></Error>');
+        } else res.writeHead(verdict.ok ? 200 : 403).end(verdict.reason ?? '');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const archive = () =>
+    new S3BulletinArchive({
+      bucket: 'zhili-bulletins',
+      region: REGION,
+      credentials: async () => CREDENTIALS,
+      endpoint: { protocol: 'http:', hostname: '127.0.0.1', port },
+    });
+
+  it('puts a document with a valid signature, its content type and its UTF-8 body', async () => {
+    // Act
+    const address = await archive().put({
+      campaignId: 'safety-2027',
+      name: 'bulletins/2027-06-14.html',
+      contentType: 'text/html',
+      body: '<h1>工作情况通报</h1>',
+    });
+
+    // Assess
+    expect(address).toBe('s3://zhili-bulletins/safety-2027/bulletins/2027-06-14.html');
+    const last = received.at(-1);
+    expect(last?.verdict).toEqual({ ok: true });
+    expect(last?.url).toBe('/zhili-bulletins/safety-2027/bulletins/2027-06-14.html');
+    expect(last?.contentType).toBe('text/html; charset=utf-8');
+    expect(last?.body).toBe('<h1>工作情况通报</h1>');
+  });
+
+  it('throws with the status when S3 refuses, so the step fails and is retried', async () => {
+    // Prepare
+    failNext = true;
+
+    // Act
+    const act = archive().put({
+      campaignId: 'c',
+      name: 'bulletins/p.md',
+      contentType: 'text/markdown',
+      body: 'x',
+    });
+
+    // Assess
+    await expect(act).rejects.toThrow(/HTTP 503.*SlowDown/);
+  });
+
+  it('refuses a document name that could leave the campaign prefix, sending nothing', async () => {
+    // Prepare
+    const before = received.length;
+
+    // Act
+    const act = archive().put({
+      campaignId: 'c',
+      name: '../other/x.html',
+      contentType: 'text/html',
+      body: 'x',
+    });
+
+    // Assess
+    await expect(act).rejects.toThrow(/not a plain relative path/);
+    expect(received.length).toBe(before);
+  });
+});
