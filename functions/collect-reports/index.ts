@@ -9,7 +9,7 @@ export const handler = makeCollectReportsHandler({
   store: storeFromEnv(),
   archive: new S3BulletinArchive({
     bucket: getStringFromEnv('BULLETIN_BUCKET'),
-    region: getStringFromEnv('AWS_REGION'),
+    region: () => getStringFromEnv('AWS_REGION'),
     // The same credentials as the DynamoDB client: in the bundle, the Lambda part of the chain.
     credentials: defaultProvider(),
   }),

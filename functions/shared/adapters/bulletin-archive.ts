@@ -41,7 +41,8 @@ const toBytes = (data: SourceData): Uint8Array =>
 
 export interface S3ArchiveOptions {
   bucket: string;
-  region: string;
+  /** A function when it is read from the environment: resolved at the first put, not at load. */
+  region: string | (() => string);
   credentials: AwsCredentialIdentityProvider;
   /** Another endpoint (tests: a loopback server); by default the bucket's regional virtual host. */
   endpoint?: { protocol: 'http:' | 'https:'; hostname: string; port?: number };
@@ -59,7 +60,7 @@ export class S3BulletinArchive implements BulletinArchive {
   constructor(private readonly options: S3ArchiveOptions) {
     this.signer = new SignatureV4({
       service: 's3',
-      region: options.region,
+      region: async () => this.region(),
       credentials: options.credentials,
       sha256: NodeSha256,
       // S3 signs the path as sent, without the second escaping other services expect.
