@@ -69,13 +69,19 @@ export class S3BulletinArchive implements BulletinArchive {
     });
   }
 
+  private region(): string {
+    const { region } = this.options;
+    return typeof region === 'function' ? region() : region;
+  }
+
   async put(document: {
     campaignId: string;
     name: string;
     contentType: string;
     body: string;
   }): Promise<string> {
-    const { bucket, region, endpoint } = this.options;
+    const { bucket, endpoint } = this.options;
+    const region = this.region();
     const key = `${document.campaignId}/${safeName(document.name)}`;
     const body = Buffer.from(document.body, 'utf8');
     const hostname = endpoint?.hostname ?? `${bucket}.s3.${region}.amazonaws.com`;
