@@ -97,6 +97,32 @@ export class DynamoCampaignStore implements CampaignStore {
     });
   }
 
+  /** Every item of a campaign under a sort-key prefix, validated against its record's schema. */
+  private async listOf<S extends z.ZodMiniType>(
+    schema: S,
+    campaignId: string,
+    prefix: string,
+  ): Promise<z.infer<S>[]> {
+    return (await this.queryPrefix(campaignId, prefix)).map((item) => parseItem(schema, item));
+  }
+
+  /** One item of a campaign by its sort key, validated; null when absent. */
+  private async getOne<S extends z.ZodMiniType>(
+    schema: S,
+    campaignId: string,
+    sk: string,
+    consistent = false,
+  ): Promise<z.infer<S> | null> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.campaign(campaignId), sk },
+        ...(consistent ? { ConsistentRead: true } : {}),
+      }),
+    );
+    return out.Item ? parseItem(schema, out.Item) : null;
+  }
+
   private put(campaignId: string, sk: string, value: Item, extra: Item = {}): Promise<unknown> {
     return this.client.send(
       new PutCommand({
@@ -154,10 +180,7 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async getCampaign(campaignId: string): Promise<CampaignRecord | null> {
-    const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: keys.campaign(campaignId), sk: keys.meta } }),
-    );
-    return out.Item ? parseItem(CampaignRecord, out.Item) : null;
+    return this.getOne(CampaignRecord, campaignId, keys.meta);
   }
 
   async updateCampaign(campaignId: string, changes: Partial<CampaignRecord>): Promise<void> {
@@ -176,17 +199,11 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async listUnits(campaignId: string): Promise<Unit[]> {
-    return (await this.queryPrefix(campaignId, 'UNIT#')).map((item) => parseItem(Unit, item));
+    return this.listOf(Unit, campaignId, 'UNIT#');
   }
 
   async getUnit(campaignId: string, unitId: string): Promise<Unit | null> {
-    const out = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: keys.campaign(campaignId), sk: keys.unit(unitId) },
-      }),
-    );
-    return out.Item ? parseItem(Unit, out.Item) : null;
+    return this.getOne(Unit, campaignId, keys.unit(unitId));
   }
 
   async putPhase(campaignId: string, record: PhaseRecord): Promise<void> {
@@ -194,7 +211,7 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async listPhases(campaignId: string): Promise<PhaseRecord[]> {
-    const phases = (await this.queryPrefix(campaignId, 'PHASE#')).map((item) => parseItem(PhaseRecord, item));
+    const phases = await this.listOf(PhaseRecord, campaignId, 'PHASE#');
     return phases.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 
@@ -237,20 +254,11 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async getReport(campaignId: string, period: string, unitId: string): Promise<ReportRecord | null> {
-    const out = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: keys.campaign(campaignId), sk: keys.report(period, unitId) },
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item ? parseItem(ReportRecord, out.Item) : null;
+    return this.getOne(ReportRecord, campaignId, keys.report(period, unitId), true);
   }
 
   async listReportVersions(campaignId: string, period: string, unitId: string): Promise<ReportRecord[]> {
-    return (await this.queryPrefix(campaignId, keys.reportVersions(period, unitId))).map((item) =>
-      parseItem(ReportRecord, item),
-    );
+    return this.listOf(ReportRecord, campaignId, keys.reportVersions(period, unitId));
   }
 
   async putBulletin(record: BulletinRecord): Promise<void> {
@@ -258,22 +266,16 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async getBulletin(campaignId: string, period: string): Promise<BulletinRecord | null> {
-    const out = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: keys.campaign(campaignId), sk: keys.bulletin(period) },
-      }),
-    );
-    return out.Item ? parseItem(BulletinRecord, out.Item) : null;
+    return this.getOne(BulletinRecord, campaignId, keys.bulletin(period));
   }
 
   async listBulletins(campaignId: string): Promise<BulletinRecord[]> {
-    return (await this.queryPrefix(campaignId, 'BULLETIN#')).map((item) => parseItem(BulletinRecord, item));
+    return this.listOf(BulletinRecord, campaignId, 'BULLETIN#');
   }
 
   async listReports(campaignId: string, period?: string): Promise<ReportRecord[]> {
     const prefix = period ? `REPORT#${period}#` : 'REPORT#';
-    return (await this.queryPrefix(campaignId, prefix)).map((item) => parseItem(ReportRecord, item));
+    return this.listOf(ReportRecord, campaignId, prefix);
   }
 
   async putPeriodOutcome(campaignId: string, outcome: PeriodOutcome): Promise<void> {
@@ -281,17 +283,11 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async listPeriodOutcomes(campaignId: string): Promise<PeriodOutcome[]> {
-    return (await this.queryPrefix(campaignId, 'PERIOD#')).map((item) => parseItem(PeriodOutcome, item));
+    return this.listOf(PeriodOutcome, campaignId, 'PERIOD#');
   }
 
   async getTask(campaignId: string, taskId: string): Promise<TaskRecord | null> {
-    const out = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: keys.campaign(campaignId), sk: keys.task(taskId) },
-      }),
-    );
-    return out.Item ? parseItem(TaskRecord, out.Item) : null;
+    return this.getOne(TaskRecord, campaignId, keys.task(taskId));
   }
 
   async putTask(campaignId: string, task: TaskRecord): Promise<void> {
@@ -299,7 +295,7 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async listTasks(campaignId: string): Promise<TaskRecord[]> {
-    return (await this.queryPrefix(campaignId, 'TASK#')).map((item) => parseItem(TaskRecord, item));
+    return this.listOf(TaskRecord, campaignId, 'TASK#');
   }
 
   async itemsDue(campaignId: string, upTo: string): Promise<TaskRecord[]> {
@@ -417,23 +413,15 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async getHazard(campaignId: string, hazardId: string): Promise<HazardRecord | null> {
-    const out = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: keys.campaign(campaignId), sk: keys.hazard(hazardId) },
-      }),
-    );
-    return out.Item ? parseItem(HazardRecord, out.Item) : null;
+    return this.getOne(HazardRecord, campaignId, keys.hazard(hazardId));
   }
 
   async listHazards(campaignId: string): Promise<HazardRecord[]> {
-    return (await this.queryPrefix(campaignId, 'HAZARD#')).map((item) => parseItem(HazardRecord, item));
+    return this.listOf(HazardRecord, campaignId, 'HAZARD#');
   }
 
   async listHazardEvents(campaignId: string, hazardId: string): Promise<HazardEvent[]> {
-    return (await this.queryPrefix(campaignId, `HZEVENT#${hazardId}#`)).map((item) =>
-      parseItem(HazardEvent, item),
-    );
+    return this.listOf(HazardEvent, campaignId, `HZEVENT#${hazardId}#`);
   }
 
   async earliestItemDue(campaignId: string): Promise<string | null> {
@@ -456,9 +444,7 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async listInspections(campaignId: string, round: number): Promise<InspectionRecord[]> {
-    return (await this.queryPrefix(campaignId, `INSPECTION#${String(round).padStart(2, '0')}#`)).map((item) =>
-      parseItem(InspectionRecord, item),
-    );
+    return this.listOf(InspectionRecord, campaignId, `INSPECTION#${String(round).padStart(2, '0')}#`);
   }
 
   async enqueueNotifications(notifications: Notification[]): Promise<number> {
@@ -590,7 +576,7 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async listNotifications(campaignId: string, status?: NotificationStatus): Promise<Notification[]> {
-    const all = (await this.queryPrefix(campaignId, 'OUTBOX#')).map((item) => parseItem(Notification, item));
+    const all = await this.listOf(Notification, campaignId, 'OUTBOX#');
     return status ? all.filter((n) => n.status === status) : all;
   }
 
@@ -654,6 +640,6 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async listAudit(campaignId: string): Promise<AuditEvent[]> {
-    return (await this.queryPrefix(campaignId, 'AUDIT#')).map((item) => parseItem(AuditEvent, item));
+    return this.listOf(AuditEvent, campaignId, 'AUDIT#');
   }
 }
