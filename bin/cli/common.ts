@@ -1,7 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { InvalidArgumentError } from 'commander';
 import { parse } from 'yaml';
+import { documentClient } from '../../functions/shared/adapters/clients.ts';
+import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
 import {
   ConflictError,
   DefinitionError,
@@ -10,6 +13,9 @@ import {
   ValidationError,
 } from '../../functions/shared/domain/errors.ts';
 import { MAX_DEFINITION_BYTES, parseDefinitionYaml } from '../../functions/shared/domain/load-definition.ts';
+import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local.ts';
+import { LOCAL_TABLE } from '../local/runtime.ts';
 
 /** What every zhili command shares: exit codes, where the local runtime lives, input files, errors. */
 
@@ -88,4 +94,30 @@ export const readInputFile = async (file: string, maxBytes: number): Promise<unk
       { path: 'file', message: 'not YAML or JSON' },
     ]);
   }
+};
+
+/**
+ * Runs one command on the table `zhili launch` left in the local runtime's database, and closes it
+ * whatever happens. Only DynamoDB Local is started: commands between the workflow's wakes (reports,
+ * the ledger) need no state machine and no synthesis.
+ */
+export const withLocalStore = async (
+  json: boolean,
+  act: (store: CampaignStore) => Promise<void>,
+): Promise<never> => {
+  let db: DynamoDbLocal | undefined;
+  try {
+    await mkdir(join(stateDir, 'db'), { recursive: true });
+    db = await startDynamoDbLocal({ dbPath: join(stateDir, 'db') });
+    const tables = await db.client.send(new ListTablesCommand({}));
+    if (!tables.TableNames?.includes(LOCAL_TABLE)) {
+      throw new NotFoundError('no campaign on the local runtime; launch one with `zhili launch <file>`');
+    }
+    await act(new DynamoCampaignStore(documentClient(db.client), LOCAL_TABLE));
+  } catch (error) {
+    await db?.stop();
+    fail(error, json);
+  }
+  await db?.stop();
+  process.exit(EXIT.ok);
 };

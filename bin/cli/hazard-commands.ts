@@ -1,9 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { documentClient } from '../../functions/shared/adapters/clients.ts';
-import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
 import { StoredDefinition } from '../../functions/shared/domain/definition.ts';
 import { NotFoundError, ValidationError } from '../../functions/shared/domain/errors.ts';
 import {
@@ -23,10 +20,8 @@ import {
   listLedger,
   reportHazard,
 } from '../../functions/shared/use-cases/hazards.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { writeLedgerXlsx } from '../local/ledger-xlsx.ts';
-import { LOCAL_TABLE } from '../local/runtime.ts';
-import { EXIT, fail, isoInstant, stateDir } from './common.ts';
+import { EXIT, isoInstant, withLocalStore } from './common.ts';
 
 /**
  * `zhili hazard …`: the ledger's commands against the local runtime's table (.zhili/). Each command
@@ -41,31 +36,9 @@ interface Common {
   json?: boolean;
 }
 
-/**
- * Runs a ledger command on the table `zhili launch` left in the local runtime's database. Only
- * DynamoDB Local is started: the ledger needs no state machine and no synthesis.
- */
-const withStore = async (
-  opts: Common,
-  act: (store: CampaignStore, at: Instant) => Promise<void>,
-): Promise<never> => {
-  let db: DynamoDbLocal | undefined;
-  try {
-    await mkdir(join(stateDir, 'db'), { recursive: true });
-    db = await startDynamoDbLocal({ dbPath: join(stateDir, 'db') });
-    const tables = await db.client.send(new ListTablesCommand({}));
-    if (!tables.TableNames?.includes(LOCAL_TABLE)) {
-      throw new NotFoundError('no campaign on the local runtime; launch one with `zhili launch <file>`');
-    }
-    const store = new DynamoCampaignStore(documentClient(db.client), LOCAL_TABLE);
-    await act(store, instant(opts.at ?? new Date().toISOString()));
-  } catch (error) {
-    await db?.stop();
-    fail(error, Boolean(opts.json));
-  }
-  await db?.stop();
-  process.exit(EXIT.ok);
-};
+/** Runs a ledger command on the local runtime's table, at `--at` on the virtual clock (default now). */
+const withStore = (opts: Common, act: (store: CampaignStore, at: Instant) => Promise<void>): Promise<never> =>
+  withLocalStore(Boolean(opts.json), (store) => act(store, instant(opts.at ?? new Date().toISOString())));
 
 const namesAndZone = async (store: CampaignStore, campaignId: string) => {
   const record = await store.getCampaign(campaignId);

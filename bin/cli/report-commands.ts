@@ -1,51 +1,24 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { documentClient } from '../../functions/shared/adapters/clients.ts';
-import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
 import { NotFoundError } from '../../functions/shared/domain/errors.ts';
 import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
 import { instant } from '../../functions/shared/domain/schedule.ts';
 import { submitReport } from '../../functions/shared/use-cases/submit-report.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local.ts';
-import { LOCAL_TABLE } from '../local/runtime.ts';
-import { EXIT, fail, isoInstant, readInputFile, stateDir } from './common.ts';
+import { isoInstant, readInputFile, withLocalStore as withStoreOfRuntime } from './common.ts';
 
 /** A report's content file: 10,000-character texts and a few fields fit easily in this. */
 const MAX_REPORT_FILE_BYTES = 256 * 1024;
 
-/**
- * Opens the local runtime's table for one command, and closes it whatever happens. Only the
- * database: these commands act between the workflow's wakes and need no state machine.
- */
-const withLocalStore = async (
-  campaignId: string,
-  json: boolean,
-  act: (store: CampaignStore) => Promise<void>,
-): Promise<never> => {
-  let db: DynamoDbLocal | undefined;
-  try {
-    await mkdir(join(stateDir, 'db'), { recursive: true });
-    db = await startDynamoDbLocal({ dbPath: join(stateDir, 'db') });
-    const store = new DynamoCampaignStore(documentClient(db.client), LOCAL_TABLE);
-    const campaign = await store.getCampaign(campaignId).catch((error: Error) => {
-      // No table yet: nothing was ever launched here.
-      if (error.name === 'ResourceNotFoundException') return null;
-      throw error;
-    });
-    if (!campaign) {
+/** Runs a report command on one campaign of the local runtime, refusing a campaign it does not hold. */
+const withLocalStore = (campaignId: string, json: boolean, act: (store: CampaignStore) => Promise<void>) =>
+  withStoreOfRuntime(json, async (store) => {
+    if (!(await store.getCampaign(campaignId))) {
       throw new NotFoundError(
         `no campaign "${campaignId}" on the local runtime; launch it with \`zhili launch <file>\``,
       );
     }
     await act(store);
-  } catch (error) {
-    await db?.stop();
-    fail(error, json);
-  }
-  await db?.stop();
-  process.exit(EXIT.ok);
-};
+  });
 
 const zoneOf = async (store: CampaignStore, campaignId: string): Promise<string> => {
   const record = await store.getCampaign(campaignId);
