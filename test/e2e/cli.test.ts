@@ -1,31 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-
-const root = join(import.meta.dirname, '..', '..');
-const tsx = join(root, 'node_modules/.bin/tsx');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-const zhili = async (args: string[], env: Record<string, string> = {}): Promise<Run> => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(tsx, ['bin/zhili.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
+import { root, zhili } from '../support/cli.ts';
 
 describe('zhili validate', () => {
   it('accepts both examples', async () => {

@@ -1,25 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const root = join(import.meta.dirname, '..', '..');
-const tsx = join(root, 'node_modules/.bin/tsx');
-
-const zhili = async (args: string[], env: Record<string, string>) => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(tsx, ['bin/zhili.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
+import { zhili } from '../support/cli.ts';
 
 describe('zhili hazard on the local runtime', () => {
   it('reports an item, refuses a bad command with exit 1 and changes nothing, exports the ledger', async () => {
