@@ -1,3 +1,4 @@
+import { onTimeRate } from '../domain/bulletin/compile.ts';
 import { LABELS } from '../domain/bulletin/labels.ts';
 import type { CampaignDefinition, Unit } from '../domain/definition.ts';
 import { ValidationError } from '../domain/errors.ts';
@@ -12,7 +13,7 @@ import {
 } from '../domain/notifications.ts';
 import { cutoffOfPeriod } from '../domain/periods.ts';
 import type { BulletinArchive, CampaignStore } from '../domain/ports.ts';
-import type { PeriodOutcome } from '../domain/records.ts';
+import type { PeriodOutcome, ReportRecord } from '../domain/records.ts';
 import { type Instant, iso, localDate } from '../domain/schedule.ts';
 import type { CampaignState } from '../domain/state.ts';
 import { advance, finish, loadStep, queueNotifications } from './advance.ts';
@@ -41,12 +42,14 @@ export const collectReports = async (
   const cutoff = cutoffOfPeriod(def, period);
   const allUnits = await store.listUnits(def.id);
   const units = accountableUnits(allUnits, state.round, record.reRectifyUnits).filter((u) => u.reports);
-  const reports = await store.listReports(def.id, period);
+  const reportsOf = periodReports(store, def.id);
+  const reports = await reportsOf(period);
   const reported = new Set(reports.map((r) => r.unitId));
   const notReported = units.filter((u) => !reported.has(u.id));
   const submitTo = def.reporting.submitTo;
   const deadline = `${localDate(cutoff, def.timeZone)} ${def.reporting.cutoff.time}`;
   let drafts: Draft[] = [];
+  let outcome: PeriodOutcome | undefined;
 
   if (moment === 'reminder') {
     const hoursBefore = Math.round(cutoff.diff(at, 'hours').hours);
@@ -60,8 +63,8 @@ export const collectReports = async (
       }),
     );
   } else if (moment === 'cutoff') {
-    const escalated = await missingTwiceInARow(store, def.id, cutoff, notReported);
-    const outcome: PeriodOutcome = {
+    const escalated = await missingTwiceInARow(store, def.id, cutoff, notReported, reportsOf);
+    outcome = {
       period,
       cutoff: iso(cutoff),
       phase: state.phase,
@@ -95,7 +98,8 @@ export const collectReports = async (
       round: state.round,
       units: allUnits,
       accountable: units,
-      reports,
+      outcome,
+      reportsOf,
     });
     const { record: b } = bulletin;
     // Robots get the bulletin's own Markdown, mail its HTML; SMS the figures in one message.
@@ -105,7 +109,7 @@ export const collectReports = async (
       period,
       expected: b.expected,
       onTime: b.onTime.length,
-      rate: b.expected === 0 ? 0 : Math.round((b.onTime.length / b.expected) * 100),
+      rate: onTimeRate(b),
       late: b.late.map((u) => u.name),
       missing: b.missing.map((u) => u.name),
       sitesChecked: b.totals.sitesChecked,
@@ -125,6 +129,22 @@ export const collectReports = async (
 };
 
 /**
+ * A period's current reports, each period read once per tick: the cutoff's escalation and the
+ * bulletin both look at the previous period, and with 1,000 units that is a 1,000-item Query.
+ */
+const periodReports = (store: CampaignStore, campaignId: string) => {
+  const read = new Map<string, Promise<ReportRecord[]>>();
+  return (period: string): Promise<ReportRecord[]> => {
+    let reports = read.get(period);
+    if (!reports) {
+      reports = store.listReports(campaignId, period);
+      read.set(period, reports);
+    }
+    return reports;
+  };
+};
+
+/**
  * Units missing at this cutoff that were due the period before and never reported it, not even
  * late: a second silent period in a row goes over the liaison's head.
  */
@@ -133,6 +153,7 @@ const missingTwiceInARow = async (
   campaignId: string,
   cutoff: Instant,
   notReported: Unit[],
+  reportsOf: (period: string) => Promise<ReportRecord[]>,
 ): Promise<Unit[]> => {
   if (notReported.length === 0) return [];
   const previous = (await store.listPeriodOutcomes(campaignId))
@@ -140,7 +161,7 @@ const missingTwiceInARow = async (
     .sort((a, b) => a.cutoff.localeCompare(b.cutoff))
     .at(-1);
   if (!previous) return [];
-  const reportedBefore = new Set((await store.listReports(campaignId, previous.period)).map((r) => r.unitId));
+  const reportedBefore = new Set((await reportsOf(previous.period)).map((r) => r.unitId));
   const expectedBefore = new Set(previous.expected);
   return notReported.filter((u) => expectedBefore.has(u.id) && !reportedBefore.has(u.id));
 };

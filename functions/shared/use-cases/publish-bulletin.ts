@@ -46,20 +46,23 @@ export const publishBulletin = async (
     /** All units; the period's outcome (or the accountable units) says who was due. */
     units: Unit[];
     accountable: Unit[];
-    /** This period's current reports, when the caller has just read them (saves a 1,000-item Query). */
-    reports?: ReportRecord[];
+    /** The period's outcome when the caller has just recorded it (at the cutoff). */
+    outcome?: PeriodOutcome;
+    /** Reads a period's current reports; the caller's, so that a tick reads each period once. */
+    reportsOf?: (period: string) => Promise<ReportRecord[]>;
   },
 ): Promise<PublishedBulletin> => {
   const { def, period, at } = input;
   const cutoff = cutoffOfPeriod(def, period);
-  const [reports, earlier, outcomes, tasks, hazards] = await Promise.all([
-    input.reports ?? store.listReports(def.id, period),
+  const reportsOf = input.reportsOf ?? ((p: string) => store.listReports(def.id, p));
+  const [reports, earlier, outcome, tasks, hazards] = await Promise.all([
+    reportsOf(period),
     store.listBulletins(def.id),
-    store.listPeriodOutcomes(def.id),
+    input.outcome ??
+      store.listPeriodOutcomes(def.id).then((outcomes) => outcomes.find((o) => o.period === period)),
     store.listTasks(def.id),
     store.listHazards(def.id),
   ]);
-  const outcome: PeriodOutcome | undefined = outcomes.find((o) => o.period === period);
   const unitById = new Map(input.units.map((u) => [u.id, u]));
   const expected = outcome
     ? outcome.expected.flatMap((id) => unitById.get(id) ?? [])
@@ -68,7 +71,7 @@ export const publishBulletin = async (
     .filter((b) => b.cutoff < iso(cutoff))
     .sort((a, b) => a.cutoff.localeCompare(b.cutoff))
     .at(-1);
-  const previousPeriodReports = previous ? await store.listReports(def.id, previous.period) : [];
+  const previousPeriodReports = previous ? await reportsOf(previous.period) : [];
   const openTasks = tasks.filter((t) => t.status === 'open');
   const ledger = countLedger(
     hazards,
