@@ -4,6 +4,7 @@ import { type CampaignDefinition, Unit } from '../../functions/shared/domain/def
 import { ConflictError } from '../../functions/shared/domain/errors.ts';
 import { HazardEvent, HazardRecord, isOpen } from '../../functions/shared/domain/hazard.ts';
 import type {
+  ArchiveDocument,
   BulletinArchive,
   CampaignStore,
   DeferReason,
@@ -443,12 +444,7 @@ export class MemoryCampaignStore implements CampaignStore {
 export class MemoryBulletinArchive implements BulletinArchive {
   readonly documents = new Map<string, { contentType: string; body: string }>();
 
-  async put(document: {
-    campaignId: string;
-    name: string;
-    contentType: string;
-    body: string;
-  }): Promise<string> {
+  async put(document: ArchiveDocument): Promise<string> {
     const address = `memory://${document.campaignId}/${document.name}`;
     this.documents.set(address, { contentType: document.contentType, body: document.body });
     return address;

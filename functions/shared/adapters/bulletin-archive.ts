@@ -5,7 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
-import type { BulletinArchive } from '../domain/ports.ts';
+import type { ArchiveDocument, BulletinArchive } from '../domain/ports.ts';
 
 /** Document names are ours (bulletins/<period>.<ext>); refuse anything that could leave the folder. */
 const safeName = (name: string): string => {
@@ -74,12 +74,7 @@ export class S3BulletinArchive implements BulletinArchive {
     return typeof region === 'function' ? region() : region;
   }
 
-  async put(document: {
-    campaignId: string;
-    name: string;
-    contentType: string;
-    body: string;
-  }): Promise<string> {
+  async put(document: ArchiveDocument): Promise<string> {
     const { bucket, endpoint } = this.options;
     const region = this.region();
     const key = `${document.campaignId}/${safeName(document.name)}`;
@@ -142,12 +137,7 @@ const send = (
 export class FileBulletinArchive implements BulletinArchive {
   constructor(private readonly root: string) {}
 
-  async put(document: {
-    campaignId: string;
-    name: string;
-    contentType: string;
-    body: string;
-  }): Promise<string> {
+  async put(document: ArchiveDocument): Promise<string> {
     const path = resolve(join(this.root, safeName(document.name)));
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, document.body, 'utf8');

@@ -133,10 +133,19 @@ export interface CampaignStore {
   listAudit(campaignId: string): Promise<AuditEvent[]>;
 }
 
+/** One document of a campaign's archive, e.g. `bulletins/2027-06-14.html`. */
+export interface ArchiveDocument {
+  campaignId: string;
+  /** A plain relative path under the campaign's prefix. */
+  name: string;
+  contentType: string;
+  body: string;
+}
+
 /** Where compiled bulletins are kept as documents: S3 on AWS, a folder under out/ locally. */
 export interface BulletinArchive {
   /** Stores one document and returns where it can be found (an s3:// or file address). */
-  put(document: { campaignId: string; name: string; contentType: string; body: string }): Promise<string>;
+  put(document: ArchiveDocument): Promise<string>;
 }
 
 export type DeferReason = NonNullable<Notification['deferredBy']>;
