@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { createTableFromTemplate, type DynamoDbLocal } from '../bin/local/dynamodb-local.ts';
 import { synthesize } from '../bin/local/synthesized.ts';
 import { documentClient } from '../functions/shared/adapters/clients.ts';
@@ -14,6 +13,7 @@ import { instant, iso } from '../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../functions/shared/domain/state.ts';
 import { checkDeadlines } from '../functions/shared/use-cases/check-deadlines.ts';
 import { initialState } from '../functions/shared/use-cases/launch-campaign.ts';
+import { meterReads } from './read-meter.ts';
 
 /**
  * What the deadline check reads when 100 of 100,000 open ledger items are due: the read capacity
@@ -35,33 +35,6 @@ export interface DeadlineReadsResult {
   ratio: number;
   notificationsQueued: number;
 }
-
-/** Adds ReturnConsumedCapacity to every read the store sends and sums what comes back. */
-const meterReads = (doc: DynamoDBDocumentClient) => {
-  const meter = { total: 0, byIndex: 0, on: false };
-  doc.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { ReturnConsumedCapacity?: string; IndexName?: string };
-      // Writes (the check's own bookkeeping and its outbox) are not what is compared: reads only.
-      const read = ['GetCommand', 'QueryCommand', 'ScanCommand', 'BatchGetCommand'].includes(
-        String(context.commandName),
-      );
-      if (meter.on && read) input.ReturnConsumedCapacity = 'TOTAL';
-      const out = await next(args);
-      const consumed = (out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
-        .ConsumedCapacity;
-      if (meter.on && read && consumed) {
-        for (const c of Array.isArray(consumed) ? consumed : [consumed]) {
-          meter.total += c.CapacityUnits ?? 0;
-          if (input.IndexName) meter.byIndex += c.CapacityUnits ?? 0;
-        }
-      }
-      return out;
-    },
-    { step: 'initialize', name: 'zhiliReadMeter' },
-  );
-  return meter;
-};
 
 const FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'minimal.yaml');
 
@@ -174,9 +147,10 @@ export const measureDeadlineReads = async (
     lastMoment: 'deadlines',
     next: { at: iso(at), action: 'checkDeadlines', moment: 'deadlines' },
   });
-  meter.on = true;
+  const before = { ...meter };
   const after = await checkDeadlines(store, state);
-  meter.on = false;
+  const checkReadUnits = meter.total - before.total;
+  const indexQueryReadUnits = meter.byIndex - before.byIndex;
 
   if (scanned !== options.due)
     throw new Error(`the scan found ${scanned} due items, expected ${options.due}`);
@@ -187,10 +161,10 @@ export const measureDeadlineReads = async (
   return {
     items: options.items,
     due: options.due,
-    checkReadUnits: meter.total,
-    indexQueryReadUnits: meter.byIndex,
+    checkReadUnits,
+    indexQueryReadUnits,
     scanReadUnits,
-    ratio: scanReadUnits / meter.total,
+    ratio: scanReadUnits / checkReadUnits,
     notificationsQueued,
   };
 };

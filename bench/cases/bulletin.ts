@@ -1,4 +1,4 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createTableFromTemplate } from '../../bin/local/dynamodb-local.ts';
 import { synthesize } from '../../bin/local/synthesized.ts';
 import { FileBulletinArchive } from '../../functions/shared/adapters/bulletin-archive.ts';
@@ -17,6 +17,7 @@ import { launchCampaign } from '../../functions/shared/use-cases/launch-campaign
 import { publishBulletin } from '../../functions/shared/use-cases/publish-bulletin.ts';
 import { benchCampaign } from '../campaigns.ts';
 import { type BenchCase, median } from '../harness.ts';
+import { meterReads } from '../read-meter.ts';
 
 /**
  * Compiling one period's bulletin for 1,000 units (issue 3: under 2 s, reads by Query only), on
@@ -26,32 +27,6 @@ import { type BenchCase, median } from '../harness.ts';
  */
 
 const COMPILES = 5;
-
-/** Adds ReturnConsumedCapacity to every call of a document client and sums what comes back. */
-const meterCapacity = (client: DynamoDBDocumentClient) => {
-  const meter = { read: 0, write: 0, scans: 0 };
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { ReturnConsumedCapacity?: string };
-      input.ReturnConsumedCapacity ??= 'TOTAL';
-      if (context.commandName === 'ScanCommand') meter.scans++;
-      const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
-      for (const c of [consumed ?? []].flat() as {
-        ReadCapacityUnits?: number;
-        WriteCapacityUnits?: number;
-        CapacityUnits?: number;
-      }[]) {
-        const isWrite = /Put|Write|Update|Delete/.test(context.commandName ?? '');
-        if (isWrite) meter.write += c.WriteCapacityUnits ?? c.CapacityUnits ?? 0;
-        else meter.read += c.ReadCapacityUnits ?? c.CapacityUnits ?? 0;
-      }
-      return result;
-    },
-    { step: 'initialize', name: 'meterCapacity' },
-  );
-  return meter;
-};
 
 const bulletinCase: BenchCase = {
   section: 'dynamodb',
@@ -120,7 +95,7 @@ const bulletinCase: BenchCase = {
       );
     }
 
-    const meter = meterCapacity(client);
+    const meter = meterReads(client);
     const archive = new FileBulletinArchive(`${ctx.workDir}/bulletin-${units}`);
     const compile = () =>
       publishBulletin(store, archive, {
@@ -134,18 +109,18 @@ const bulletinCase: BenchCase = {
       });
     await compile(); // warm-up: module and connection set-up are not the bulletin's cost
     const times: number[] = [];
-    const readsBefore = meter.read;
+    const readsBefore = meter.total;
     for (let i = 0; i < COMPILES; i++) {
       const started = performance.now();
       await compile();
       times.push(performance.now() - started);
     }
-    const compileRead = (meter.read - readsBefore) / COMPILES;
-    const floorBefore = meter.read;
+    const compileRead = (meter.total - readsBefore) / COMPILES;
+    const floorBefore = meter.total;
     const floorStarted = performance.now();
     const read = await store.listReports(def.id, period);
     const floorMs = performance.now() - floorStarted;
-    const floorRead = meter.read - floorBefore;
+    const floorRead = meter.total - floorBefore;
     if (read.length !== reports.length)
       throw new Error(`read ${read.length} reports, wrote ${reports.length}`);
     if (meter.scans > 0) throw new Error('compiling the bulletin scanned the table');
