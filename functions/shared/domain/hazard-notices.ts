@@ -16,6 +16,22 @@ import { type Instant, instant, iso } from './schedule.ts';
 export const LADDER = ['responsible', 'unitLeader', 'office', 'leadingGroup'] as const;
 export type LadderLevel = (typeof LADDER)[number];
 
+/**
+ * Who an overdue notice goes to at escalation `level` (1-based): the responsible person first,
+ * then the unit's leader, the office, and the leading group for every level past the last rung.
+ */
+export const ladderRecipient = (
+  def: CampaignDefinition,
+  unit: Unit,
+  level: number,
+  responsible: Recipient,
+): Recipient => {
+  const rung = LADDER[level - 1] ?? 'leadingGroup';
+  if (rung === 'responsible') return responsible;
+  if (rung === 'unitLeader') return unitLeaderOf(unit);
+  return rung === 'office' ? officeHead(def) : leadingGroupLeader(def);
+};
+
 interface Owed {
   key: string;
   at: Instant;
@@ -130,15 +146,7 @@ export const hazardDrafts = (item: HazardRecord, key: string, ctx: NoticeContext
   }
   if (kind === 'overdue') {
     const level = Number(key.split('#')[2]);
-    const rung = LADDER[level - 1] ?? 'leadingGroup';
-    const recipient =
-      rung === 'responsible'
-        ? responsibleOf(item, unit)
-        : rung === 'unitLeader'
-          ? unitLeaderOf(unit)
-          : rung === 'office'
-            ? officeHead(def)
-            : leadingGroupLeader(def);
+    const recipient = ladderRecipient(def, unit, level, responsibleOf(item, unit));
     return [
       {
         kind: 'hazardOverdue',

@@ -1,13 +1,6 @@
 import type { CampaignDefinition, Unit } from '../domain/definition.ts';
-import { LADDER } from '../domain/hazard-notices.ts';
-import {
-  compose,
-  type Draft,
-  leadingGroupLeader,
-  liaisonOf,
-  officeHead,
-  unitLeaderOf,
-} from '../domain/notifications.ts';
+import { LADDER, ladderRecipient } from '../domain/hazard-notices.ts';
+import { compose, type Draft, liaisonOf } from '../domain/notifications.ts';
 import type { TaskRecord } from '../domain/records.ts';
 import { type Instant, instant, iso, localDate } from '../domain/schedule.ts';
 
@@ -69,15 +62,7 @@ export const taskDrafts = (def: CampaignDefinition, task: TaskRecord, unit: Unit
     ];
   }
   const level = Number(key.split('#')[1]);
-  const rung = LADDER[level - 1] ?? 'leadingGroup';
-  const recipient =
-    rung === 'responsible'
-      ? liaisonOf(unit)
-      : rung === 'unitLeader'
-        ? unitLeaderOf(unit)
-        : rung === 'office'
-          ? officeHead(def)
-          : leadingGroupLeader(def);
+  const recipient = ladderRecipient(def, unit, level, liaisonOf(unit));
   return [
     compose(def, 'taskOverdue', recipient, subjectKey, {
       campaign: def.title,
