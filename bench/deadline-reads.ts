@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BatchWriteCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { createTableFromTemplate, type DynamoDbLocal } from '../bin/local/dynamodb-local.ts';
 import { synthesize } from '../bin/local/synthesized.ts';
 import { documentClient } from '../functions/shared/adapters/clients.ts';
@@ -13,6 +13,7 @@ import { instant, iso } from '../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../functions/shared/domain/state.ts';
 import { checkDeadlines } from '../functions/shared/use-cases/check-deadlines.ts';
 import { initialState } from '../functions/shared/use-cases/launch-campaign.ts';
+import { fillTable } from './fill-table.ts';
 import { meterReads } from './read-meter.ts';
 
 /**
@@ -99,26 +100,12 @@ export const measureDeadlineReads = async (
     };
   };
   const started = Date.now();
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < options.items; i += 25) {
-    batches.push(
-      Array.from({ length: Math.min(25, options.items - i) }, (_, k) => hazardItem(def.id, item(i + k))),
-    );
-  }
-  const writeBatch = async (batch: Record<string, unknown>[]) => {
-    let requests = batch.map((Item) => ({ PutRequest: { Item } }));
-    while (requests.length > 0) {
-      const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
-      requests = (out.UnprocessedItems?.[tableName] ?? []) as typeof requests;
-    }
-  };
-  // DynamoDB Local keeps up with 32 batches in flight (about 1.4× faster than 8 here), and the fill is most of the case's time.
-  const inFlight = 32;
-  for (let i = 0; i < batches.length; i += inFlight) {
-    await Promise.all(batches.slice(i, i + inFlight).map(writeBatch));
-    if ((i / inFlight) % 25 === 0)
-      log(`  wrote ${Math.min((i + inFlight) * 25, options.items)} of ${options.items} items`);
-  }
+  await fillTable(
+    doc,
+    tableName,
+    Array.from({ length: options.items }, (_, n) => hazardItem(def.id, item(n))),
+    { log },
+  );
   log(`  table filled in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
   // The due items found by scanning the table instead (before the check moves their next checks on).

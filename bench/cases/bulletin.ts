@@ -1,4 +1,3 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createTableFromTemplate } from '../../bin/local/dynamodb-local.ts';
 import { synthesize } from '../../bin/local/synthesized.ts';
 import { FileBulletinArchive } from '../../functions/shared/adapters/bulletin-archive.ts';
@@ -16,6 +15,7 @@ import {
 import { launchCampaign } from '../../functions/shared/use-cases/launch-campaign.ts';
 import { publishBulletin } from '../../functions/shared/use-cases/publish-bulletin.ts';
 import { benchCampaign } from '../campaigns.ts';
+import { fillTable } from '../fill-table.ts';
 import { type BenchCase, median } from '../harness.ts';
 import { meterReads } from '../read-meter.ts';
 
@@ -87,13 +87,7 @@ const bulletinCase: BenchCase = {
       sk: keys.report(period, r.unitId),
       ...r,
     }));
-    for (let i = 0; i < items.length; i += 25) {
-      await client.send(
-        new BatchWriteCommand({
-          RequestItems: { [tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
-        }),
-      );
-    }
+    await fillTable(client, tableName, items);
 
     const meter = meterReads(client);
     const archive = new FileBulletinArchive(`${ctx.workDir}/bulletin-${units}`);
