@@ -128,10 +128,10 @@ program
         else console.log(`  execution ${last?.status.toLowerCase()}`);
       }
     } catch (error) {
-      await runtime?.stop();
+      await runtime?.close();
       fail(error, Boolean(opts.json));
     }
-    await runtime?.stop();
+    await runtime?.close();
     // An execution paused mid-flight leaves the engine's pending work behind; the command is done.
     process.exit(EXIT.ok);
   });
@@ -149,7 +149,7 @@ program
       const record = await runtime.store.getCampaign(id);
       if (!record) {
         console.error(`✗ no campaign "${id}" on the local runtime; launch it with \`zhili launch <file>\``);
-        await runtime.stop();
+        await runtime.close();
         process.exit(EXIT.badInput);
       }
       const phases = await runtime.store.listPhases(id);
@@ -169,10 +169,10 @@ program
         }
       }
     } catch (error) {
-      await runtime?.stop();
+      await runtime?.close();
       fail(error, Boolean(opts.json));
     }
-    await runtime?.stop();
+    await runtime?.close();
     // An execution paused mid-flight leaves the engine's pending work behind; the command is done.
     process.exit(EXIT.ok);
   });
@@ -186,15 +186,15 @@ const withLocalRuntime = async (id: string, json: boolean, run: (runtime: LocalR
     runtime = await LocalRuntime.start({ outDir: join(stateDir, 'out', id), dbPath: join(stateDir, 'db') });
     if (!(await runtime.store.getCampaign(id))) {
       console.error(`✗ no campaign "${id}" on the local runtime; launch it with \`zhili launch <file>\``);
-      await runtime.stop();
+      await runtime.close();
       process.exit(EXIT.badInput);
     }
     await run(runtime);
   } catch (error) {
-    await runtime?.stop();
+    await runtime?.close();
     fail(error, json);
   }
-  await runtime?.stop();
+  await runtime?.close();
   process.exit(EXIT.ok);
 };
 

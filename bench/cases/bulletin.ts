@@ -44,7 +44,9 @@ const bulletinCase: BenchCase = {
       weeks: { mobilize: 1, rectify: 8, inspect: 2 },
     });
     const launchAt = instant(`${def.phases.mobilize.start}T09:00:00+08:00`).minus({ days: 3 });
-    await launchCampaign(store, { start: async () => true }, def, launchAt, { actor: 'bench' });
+    await launchCampaign(store, { start: async () => true, stop: async () => {} }, def, launchAt, {
+      actor: 'bench',
+    });
 
     // The period: the first cutoff in rectification; every unit reports, one in seven late.
     const reporting = def.organisation.units.filter((u) => u.reports);

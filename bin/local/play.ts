@@ -204,6 +204,6 @@ export const playCampaign = async (def: CampaignDefinition, options: PlayOptions
     );
     return { summary, files, outDir, definitionJson, steps, store: runtime.store };
   } finally {
-    await runtime.stop();
+    await runtime.close();
   }
 };

@@ -50,7 +50,7 @@ export interface StepObserver {
 export interface ExecutionRecord {
   name: string;
   /** PAUSED: the virtual clock reached the runtime's pause instant; `waitingAt` holds the state it waits in. */
-  status: 'SUCCEEDED' | 'FAILED' | 'RUNNING' | 'PAUSED' | 'TIMED_OUT';
+  status: 'SUCCEEDED' | 'FAILED' | 'RUNNING' | 'PAUSED' | 'TIMED_OUT' | 'ABORTED';
   waitingAt?: CampaignState;
   transitions: number;
   historyEvents: number;
@@ -306,7 +306,19 @@ export class LocalRuntime implements WorkflowEngine {
     await counting;
   }
 
-  async stop(): Promise<void> {
+  /** WorkflowEngine: an administrator's pause or close stops the execution at its current wait. */
+  async stop(executionName: string, cause: string): Promise<void> {
+    const record = this.executions.find((e) => e.name === executionName);
+    if (record && (record.status === 'RUNNING' || record.status === 'PAUSED')) {
+      record.status = 'ABORTED';
+      record.error = cause;
+    }
+    const queued = this.queue.findIndex((q) => q.name === executionName);
+    if (queued >= 0) this.queue.splice(queued, 1);
+  }
+
+  /** Shuts the local runtime down (its DynamoDB Local). */
+  async close(): Promise<void> {
     await this.db.stop();
   }
 }

@@ -235,6 +235,6 @@ describe('limits and failures', () => {
     expect(runtime.executions.map((e) => e.name)).toEqual(['launched-twice-g1']);
     expect(runtime.executions[0]?.status).toBe('PAUSED');
     expect(runtime.executions[0]?.waitingAt?.next.at.localeCompare('2027-03-10T00:00:00.000Z')).toBe(1);
-    await runtime.stop();
+    await runtime.close();
   });
 });

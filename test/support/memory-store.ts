@@ -439,7 +439,6 @@ export class MemoryCampaignStore implements CampaignStore {
   }
 }
 
-/** A WorkflowEngine that records what it starts and, like Step Functions, refuses a name it has seen. */
 /** Documents kept in memory by name; `memory://` addresses stand for S3 or out/. */
 export class MemoryBulletinArchive implements BulletinArchive {
   readonly documents = new Map<string, { contentType: string; body: string }>();
@@ -451,9 +450,15 @@ export class MemoryBulletinArchive implements BulletinArchive {
   }
 }
 
+/** A WorkflowEngine that records what it starts and stops and, like Step Functions, refuses a name it has seen. */
 export class RecordingEngine implements WorkflowEngine {
   readonly starts: { name: string; input: CampaignStateInput }[] = [];
   readonly refused: string[] = [];
+  readonly stops: { name: string; cause: string }[] = [];
+
+  async stop(executionName: string, cause: string): Promise<void> {
+    this.stops.push({ name: executionName, cause });
+  }
 
   async start(executionName: string, input: CampaignStateInput): Promise<boolean> {
     if (this.starts.some((s) => s.name === executionName)) {

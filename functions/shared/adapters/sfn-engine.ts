@@ -1,4 +1,10 @@
-import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { WorkflowEngine } from '../domain/ports.ts';
 import { type CampaignStateInput, executionInput } from '../domain/state.ts';
 
@@ -22,6 +28,17 @@ export class StepFunctionsEngine implements WorkflowEngine {
     } catch (error) {
       if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists')
         return false;
+      throw error;
+    }
+  }
+
+  /** Stopping an execution that ended already is a no-op in Step Functions; one never started is nothing to stop. */
+  async stop(executionName: string, cause: string): Promise<void> {
+    const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+    try {
+      await this.client.send(new StopExecutionCommand({ executionArn, cause: cause.slice(0, 32_768) }));
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist') return;
       throw error;
     }
   }

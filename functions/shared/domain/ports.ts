@@ -164,6 +164,8 @@ export interface Notifier {
 export interface WorkflowEngine {
   /** Starts the named execution; `false` when one with that name already exists (nothing started). */
   start(executionName: string, input: CampaignStateInput): Promise<boolean>;
+  /** Stops the named execution if it still runs (an administrator's pause or close); no error when it does not. */
+  stop(executionName: string, cause: string): Promise<void>;
 }
 
 export type { Phase };

@@ -9,7 +9,8 @@ import './zod-locale.ts';
  * malformed item fails loudly at the boundary instead of deep in a use case.
  */
 
-export const CampaignStatus = z.enum(['running', 'closed', 'failed']);
+export const CampaignStatus = z.enum(['draft', 'running', 'paused', 'closed', 'failed']);
+export type CampaignStatus = z.infer<typeof CampaignStatus>;
 
 export const CampaignRecord = z.object({
   id: z.string(),

@@ -114,3 +114,28 @@ export const launchCampaign = async (
   await store.updateCampaign(def.id, { executionStartedAt: iso(at) });
   return { campaignId: def.id, executionName: name, started };
 };
+
+/**
+ * Creates a campaign from its definition without starting it (status `draft`): units, tasks and the
+ * campaign item are written, nothing runs until `launchCreated`. `created: false` when the id is
+ * taken (nothing written).
+ */
+export const createCampaign = async (
+  _store: CampaignStore,
+  _def: CampaignDefinition,
+  _at: Instant,
+  _options: { actor: string },
+): Promise<{ campaignId: string; created: boolean }> => {
+  throw new Error('not implemented yet');
+};
+
+/** Starts a created (draft) campaign's workflow; launching a campaign already launched starts nothing. */
+export const launchCreated = async (
+  _store: CampaignStore,
+  _engine: WorkflowEngine,
+  _campaignId: string,
+  _at: Instant,
+  _options: { actor: string; limits?: CampaignStateInput['limits'] },
+): Promise<LaunchResult> => {
+  throw new Error('not implemented yet');
+};
