@@ -74,7 +74,10 @@ program
         console.log(await readFile(join(result.outDir, 'summary.md'), 'utf8'));
         console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s (wall clock)`);
       }
-      const failedRun = result.summary.executions.some((e) => e.status !== 'SUCCEEDED');
+      // An execution an administrator stopped (a close, a pause) ended as asked; only failures fail the run.
+      const failedRun = result.summary.executions.some(
+        (e) => e.status === 'FAILED' || e.status === 'TIMED_OUT',
+      );
       process.exit(failedRun ? EXIT.runtime : EXIT.ok);
     } catch (error) {
       fail(error, Boolean(opts.json));

@@ -139,7 +139,7 @@ export const playCampaign = async (def: CampaignDefinition, options: PlayOptions
     },
   });
   try {
-    const simulator = new CampaignSimulator(runtime.store, def, options.plan);
+    const simulator = new CampaignSimulator(runtime.store, runtime, def, options.plan);
     observers = chain(
       simulator,
       options.observer ?? {},

@@ -115,6 +115,8 @@ export class LocalRuntime implements WorkflowEngine {
   readonly store: DynamoCampaignStore;
   readonly executions: ExecutionRecord[] = [];
   private readonly queue: { name: string; input: CampaignStateInput }[] = [];
+  /** Aborts of the executions running now, by name. */
+  private readonly running = new Map<string, () => void>();
   private readonly handlers: Record<FunctionFolder, Handler>;
   private readonly stateMachine: StateMachine;
 
@@ -282,6 +284,7 @@ export class LocalRuntime implements WorkflowEngine {
       context: { Execution: { Name: name, Id: `local:${name}` } },
     });
     stop = execution.abort;
+    this.running.set(name, execution.abort);
     // Billed transitions are the states entered, retries included; history events as AWS would record them.
     const counting = (async () => {
       let attemptFailed = false;
@@ -304,6 +307,7 @@ export class LocalRuntime implements WorkflowEngine {
       record.error = (error as Error).message;
     }
     await counting;
+    this.running.delete(name);
   }
 
   /** WorkflowEngine: an administrator's pause or close stops the execution at its current wait. */
@@ -312,7 +316,9 @@ export class LocalRuntime implements WorkflowEngine {
     if (record && (record.status === 'RUNNING' || record.status === 'PAUSED')) {
       record.status = 'ABORTED';
       record.error = cause;
+      delete record.waitingAt;
     }
+    this.running.get(executionName)?.();
     const queued = this.queue.findIndex((q) => q.name === executionName);
     if (queued >= 0) this.queue.splice(queued, 1);
   }

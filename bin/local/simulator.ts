@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { itemsForScore } from '../../functions/shared/domain/checklist.ts';
 import type { CampaignDefinition, Unit } from '../../functions/shared/domain/definition.ts';
 import { cutoffOfPeriod } from '../../functions/shared/domain/periods.ts';
-import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
+import type { CampaignStore, WorkflowEngine } from '../../functions/shared/domain/ports.ts';
 import type { ReportField } from '../../functions/shared/domain/report-content.ts';
 import { type Instant, instant, iso } from '../../functions/shared/domain/schedule.ts';
 import type { CampaignState } from '../../functions/shared/domain/state.ts';
-import { closeCampaign, completeTask, recordInspection } from '../../functions/shared/use-cases/actors.ts';
+import { completeTask, recordInspection } from '../../functions/shared/use-cases/actors.ts';
+import { closeCampaign } from '../../functions/shared/use-cases/controls.ts';
 import { taskDueAt } from '../../functions/shared/use-cases/launch-campaign.ts';
 import { accountableUnits } from '../../functions/shared/use-cases/phase-steps.ts';
 import { submitReport } from '../../functions/shared/use-cases/submit-report.ts';
@@ -89,6 +90,7 @@ export class CampaignSimulator implements StepObserver {
 
   constructor(
     readonly store: CampaignStore,
+    private readonly engine: WorkflowEngine,
     private readonly def: CampaignDefinition,
     private readonly plan: SimulationPlan = defaultPlan(def),
   ) {}
@@ -214,13 +216,14 @@ export class CampaignSimulator implements StepObserver {
     }
     if (state.next.moment === 'monthlyCheck' && ++this.monthlyChecks === this.plan.monthlyChecksBeforeClose) {
       const at = next.plus({ days: 3 });
-      this.schedule(at, 'the office closes the campaign', () =>
-        closeCampaign(
+      this.schedule(at, 'the office closes the campaign', async () => {
+        await closeCampaign(
           this.store,
+          this.engine,
           { campaignId: this.def.id, actor: 'office-admin', reason: '专项行动结束，转入常态化管理' },
           at,
-        ),
-      );
+        );
+      });
     }
     // Everything due before the step happens first; at the step's own instant, the step goes first.
     while (this.planned[0] && this.planned[0].at < next) {

@@ -195,7 +195,10 @@ export const summaryMarkdown = (s: CampaignSummary, files: string[]): string => 
     '',
     '| execution | status | state transitions | history events |',
     '|---|---|---|---|',
-    ...s.executions.map((e) => `| ${e.name} | ${e.status} | ${e.transitions} | ${e.historyEvents} |`),
+    ...s.executions.map(
+      (e) =>
+        `| ${e.name} | ${e.status}${e.error ? ` (${e.error})` : ''} | ${e.transitions} | ${e.historyEvents} |`,
+    ),
     '',
     '## Files',
     '',

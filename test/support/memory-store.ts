@@ -7,6 +7,7 @@ import type {
   ArchiveDocument,
   BulletinArchive,
   CampaignStore,
+  ControlChange,
   DeferReason,
   NotificationOutcome,
   Notifier,
@@ -16,6 +17,7 @@ import {
   AuditEvent,
   BulletinRecord,
   CampaignRecord,
+  Checkpoint,
   InspectionRecord,
   Notification,
   type NotificationStatus,
@@ -24,7 +26,7 @@ import {
   ReportRecord,
   TaskRecord,
 } from '../../functions/shared/domain/records.ts';
-import type { CampaignStateInput } from '../../functions/shared/domain/state.ts';
+import type { CampaignState, CampaignStateInput } from '../../functions/shared/domain/state.ts';
 import type { Delivery } from '../../functions/shared/notify/delivery.ts';
 
 /**
@@ -77,6 +79,7 @@ export class MemoryCampaignStore implements CampaignStore {
   /** Outbox sort keys of pending notifications per campaign (the sparse outbox index). */
   private readonly outbox = new Map<string, Map<string, string>>();
   private auditSequence = 0;
+  private revisions = 0;
   /** Every mutating call that changed or attempted to change the table; lets tests assert "nothing written". */
   writes = 0;
 
@@ -116,8 +119,65 @@ export class MemoryCampaignStore implements CampaignStore {
     for (const unit of def.organisation.units) this.put(def.id, `UNIT#${unit.id}`, unit);
     for (const task of tasks) await this.putTask(def.id, task);
     if (this.partition(def.id).has('META')) return false;
+    this.put(def.id, keys.checkpoint, {
+      generation: record.generation,
+      status: record.status,
+      rev: String(++this.revisions),
+    });
     this.put(def.id, 'META', record);
     return true;
+  }
+
+  async listCampaigns(): Promise<CampaignRecord[]> {
+    const records = await Promise.all([...this.partitions.keys()].map((id) => this.getCampaign(id)));
+    return records
+      .filter((r): r is CampaignRecord => r !== null)
+      .sort((a, b) => (b.createdAt ?? b.launchedAt ?? '').localeCompare(a.createdAt ?? a.launchedAt ?? ''));
+  }
+
+  async getCheckpoint(campaignId: string): Promise<Checkpoint | null> {
+    const item = this.partitions.get(campaignId)?.get(keys.checkpoint);
+    return item ? read(Checkpoint, item) : null;
+  }
+
+  async saveCheckpoint(state: CampaignState): Promise<boolean> {
+    const item = this.partitions.get(state.campaignId)?.get(keys.checkpoint);
+    this.writes++;
+    if (!item || item.generation !== state.generation || item.status !== 'running') return false;
+    this.partition(state.campaignId).set(
+      keys.checkpoint,
+      marshal({ ...item, state, rev: String(++this.revisions) }),
+    );
+    return true;
+  }
+
+  async applyControl(campaignId: string, change: ControlChange): Promise<void> {
+    this.writes++;
+    const meta = this.partitions.get(campaignId)?.get('META');
+    const checkpoint = this.partitions.get(campaignId)?.get(keys.checkpoint);
+    if (
+      !meta ||
+      meta.generation !== change.expect.generation ||
+      !change.expect.status.includes(meta.status as CampaignRecord['status']) ||
+      checkpoint?.rev !== change.expect.rev
+    ) {
+      throw new ConflictError(
+        `campaign "${campaignId}" changed meanwhile (its workflow moved on); try again`,
+      );
+    }
+    const next: Item = {
+      ...meta,
+      ...Object.fromEntries(Object.entries(change.set).filter(([, v]) => v !== undefined)),
+    };
+    for (const field of change.remove ?? []) delete next[field];
+    const items = this.partition(campaignId);
+    items.set('META', marshal(next));
+    items.set(keys.checkpoint, marshal({ ...change.checkpoint, rev: String(++this.revisions) }));
+    items.set(
+      `AUDIT#${change.audit.at}#${String(++this.auditSequence).padStart(8, '0')}`,
+      marshal(change.audit),
+    );
+    if (change.phase) items.set(`PHASE#${change.phase.phase}#${change.phase.round}`, marshal(change.phase));
   }
 
   async getCampaign(campaignId: string): Promise<CampaignRecord | null> {

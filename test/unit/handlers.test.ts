@@ -35,8 +35,8 @@ import { parseDefinition } from '../../functions/shared/domain/load-definition.t
 import type { CampaignRecord, Notification } from '../../functions/shared/domain/records.ts';
 import { instant } from '../../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../../functions/shared/domain/state.ts';
-import { initialState } from '../../functions/shared/use-cases/launch-campaign.ts';
-import { MemoryBulletinArchive } from '../support/memory-store.ts';
+import { initialState, initialTasks } from '../../functions/shared/use-cases/launch-campaign.ts';
+import { MemoryBulletinArchive, MemoryCampaignStore } from '../support/memory-store.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
@@ -100,69 +100,86 @@ beforeEach(() => {
   sns.reset();
 });
 
-describe('makeLaunchHandler with DynamoCampaignStore and StepFunctionsEngine', () => {
-  const launch = () => makeLaunchHandler({ store: store(), engine: engine(), logger });
+describe('DynamoCampaignStore.createCampaign', () => {
+  it('writes the units, tasks, registry entry and checkpoint first, then the campaign item conditionally', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+    const def = parseDefinition(definitionInput(), 'fixture');
+
+    // Act
+    const created = await store().createCampaign(
+      def,
+      {
+        id: CAMPAIGN,
+        title: def.title,
+        definition: {},
+        status: 'draft',
+        generation: 1,
+        executionName: 'minimal-2027-g1',
+        round: 0,
+        reRectifyUnits: [],
+        unitCount: 3,
+      },
+      initialTasks(def, instant(LAUNCH_AT)),
+    );
+
+    // Assess
+    expect(created).toBe(true);
+    const batches = ddb.commandCalls(BatchWriteCommand);
+    expect(batches).toHaveLength(1);
+    const writes = batches[0]?.args[0].input.RequestItems?.[TABLE] ?? [];
+    expect(writes.map((w) => `${w.PutRequest?.Item?.pk} ${w.PutRequest?.Item?.sk}`)).toEqual([
+      'C#minimal-2027 UNIT#dongfeng-community',
+      'C#minimal-2027 UNIT#dongfeng-grid-1',
+      'C#minimal-2027 UNIT#police-station',
+      'C#minimal-2027 TASK#shop-fire-check',
+      'C#minimal-2027 TASK#anti-fraud-publicity',
+      'C#minimal-2027 TASK#hazard-ledger',
+      'CAMPAIGNS C#minimal-2027',
+      'C#minimal-2027 STATE',
+    ]);
+    // Tasks go onto the sparse deadline index as they are written.
+    const firstTask = writes.find((w) => w.PutRequest?.Item?.sk === 'TASK#shop-fire-check')?.PutRequest?.Item;
+    expect(firstTask).toMatchObject({ duePk: 'DUE#minimal-2027', status: 'open' });
+    const calls = ddb.calls().map(({ args: [command] }) => command);
+    const meta = calls.at(-1) as PutCommand;
+    expect(meta).toBeInstanceOf(PutCommand);
+    expect(meta.input).toMatchObject({
+      TableName: TABLE,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: { pk: 'C#minimal-2027', sk: 'META', status: 'draft' },
+    });
+  });
+});
+
+describe('makeLaunchHandler with StepFunctionsEngine', () => {
+  const launch = (memory = new MemoryCampaignStore()) =>
+    makeLaunchHandler({ store: memory, engine: engine(), logger });
   const event = (definition: CampaignDefinitionInput = definitionInput()) => ({
     definition,
     actor: 'office-admin',
     at: LAUNCH_AT,
   });
 
-  it('writes the units and tasks, then the campaign conditionally, then starts <id>-g1', async () => {
+  it('writes the campaign, then starts <id>-g1 with the state under `state`, then marks it started', async () => {
     // Prepare
-    ddb.on(GetCommand).resolves({});
-    ddb.on(BatchWriteCommand).resolves({});
-    ddb.on(PutCommand).resolves({});
-    let dynamoCallsAtStart = -1;
+    const memory = new MemoryCampaignStore();
+    let writesAtStart = -1;
     sfn.on(StartExecutionCommand).callsFake(() => {
-      dynamoCallsAtStart = ddb.calls().length;
+      writesAtStart = memory.writes;
       return { executionArn: `${STATE_MACHINE}:minimal-2027-g1`, startDate: new Date(0) };
     });
 
     // Act
-    const result = await launch()(event(), context);
+    const result = await launch(memory)(event(), context);
 
     // Assess
     expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: true });
-    const batches = ddb.commandCalls(BatchWriteCommand);
-    expect(batches).toHaveLength(1);
-    const unitWrites = batches[0]?.args[0].input.RequestItems?.[TABLE] ?? [];
-    expect(unitWrites.map((w) => w.PutRequest?.Item?.sk)).toEqual([
-      'UNIT#dongfeng-community',
-      'UNIT#dongfeng-grid-1',
-      'UNIT#police-station',
-      'TASK#shop-fire-check',
-      'TASK#anti-fraud-publicity',
-      'TASK#hazard-ledger',
-    ]);
-    // Tasks go onto the sparse deadline index as they are written.
-    const firstTask = unitWrites.find((w) => w.PutRequest?.Item?.sk === 'TASK#shop-fire-check')?.PutRequest
-      ?.Item;
-    expect(firstTask).toMatchObject({ duePk: 'DUE#minimal-2027', status: 'open' });
-    const meta = ddb.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.sk === 'META');
-    expect(meta?.args[0].input).toMatchObject({
-      TableName: TABLE,
-      ConditionExpression: 'attribute_not_exists(pk)',
-      Item: { pk: 'C#minimal-2027', sk: 'META', status: 'running', executionName: 'minimal-2027-g1' },
-    });
-    // Units and tasks first, the campaign item after them, the execution last.
-    const order = ddb
-      .calls()
-      .map(({ args: [command] }) =>
-        command instanceof BatchWriteCommand
-          ? 'units'
-          : command instanceof PutCommand && command.input.Item?.sk === 'META'
-            ? 'campaign'
-            : 'other',
-      );
-    expect(order.indexOf('units')).toBeGreaterThanOrEqual(0);
-    expect(order.indexOf('units')).toBeLessThan(order.indexOf('campaign'));
     // After the start, only the mark that the execution started (so a retried launch knows).
-    const after = ddb.calls().slice(dynamoCallsAtStart);
-    expect(after).toHaveLength(1);
-    const [mark] = after.map((call) => call.args[0]);
-    expect(mark).toBeInstanceOf(UpdateCommand);
-    expect((mark as UpdateCommand).input.ExpressionAttributeNames).toEqual({ '#k0': 'executionStartedAt' });
+    expect(memory.writes).toBe(writesAtStart + 1);
+    expect((await memory.getCampaign(CAMPAIGN))?.executionStartedAt).toBeDefined();
     const starts = sfn.commandCalls(StartExecutionCommand);
     expect(starts).toHaveLength(1);
     const start = starts[0]?.args[0].input;
@@ -178,13 +195,12 @@ describe('makeLaunchHandler with DynamoCampaignStore and StepFunctionsEngine', (
       phaseStatus: 'pending',
       next: { at: '2027-02-21T16:00:00.000Z', action: 'startPhase', moment: 'phaseStart' },
     });
+    // The checkpoint holds the same state: what a pause and resume would start from.
+    expect((await memory.getCheckpoint(CAMPAIGN))?.state).toEqual(state);
   });
 
   it('returns started false when Step Functions answers ExecutionAlreadyExists', async () => {
     // Prepare
-    ddb.on(GetCommand).resolves({});
-    ddb.on(BatchWriteCommand).resolves({});
-    ddb.on(PutCommand).resolves({});
     sfn
       .on(StartExecutionCommand)
       .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
@@ -197,63 +213,40 @@ describe('makeLaunchHandler with DynamoCampaignStore and StepFunctionsEngine', (
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
   });
 
-  it('writes nothing and starts nothing when the campaign is already in the table', async () => {
+  it('writes nothing and starts nothing when the campaign was launched before', async () => {
     // Prepare
-    const existing: CampaignRecord = {
-      id: CAMPAIGN,
-      title: '东风街道社区安全生产专项整治（测试）',
-      definition: {},
-      status: 'running',
-      generation: 1,
-      executionName: 'minimal-2027-g1',
-      launchedAt: '2027-02-20T01:00:00.000Z',
-      executionStartedAt: '2027-02-20T01:00:01.000Z',
-      round: 0,
-      reRectifyUnits: [],
-      unitCount: 3,
-    };
-    ddb.on(GetCommand).resolves({ Item: { pk: 'C#minimal-2027', sk: 'META', ...existing } });
+    const memory = new MemoryCampaignStore();
+    sfn
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: `${STATE_MACHINE}:minimal-2027-g1`, startDate: new Date(0) });
+    await launch(memory)(event(), context);
+    const writes = memory.writes;
+    sfn.reset();
 
     // Act
-    const result = await launch()(event(), context);
+    const result = await launch(memory)(event(), context);
 
     // Assess
     expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: false });
-    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(memory.writes).toBe(writes);
     expect(sfn.calls()).toHaveLength(0);
   });
 
   it('finishes a launch that stored the campaign but failed before starting its execution', async () => {
-    // Prepare: the campaign item is there, without executionStartedAt
-    ddb.on(GetCommand).resolves({
-      Item: {
-        pk: 'C#minimal-2027',
-        sk: 'META',
-        id: CAMPAIGN,
-        title: 't',
-        definition: {},
-        status: 'running',
-        generation: 1,
-        executionName: 'minimal-2027-g1',
-        launchedAt: '2027-02-20T01:00:00.000Z',
-        round: 0,
-        reRectifyUnits: [],
-        unitCount: 3,
-      },
-    });
-    ddb.on(UpdateCommand).resolves({});
+    // Prepare: the first launch's start fails after the campaign was written
+    const memory = new MemoryCampaignStore();
+    sfn.on(StartExecutionCommand).rejectsOnce(new Error('network down'));
+    await expect(launch(memory)(event(), context)).rejects.toThrow('network down');
+    sfn.reset();
     sfn
       .on(StartExecutionCommand)
       .resolves({ executionArn: `${STATE_MACHINE}:minimal-2027-g1`, startDate: new Date(0) });
 
-    // Act
-    const result = await launch()(event(), context);
+    // Act: launched again an hour later
+    const result = await launch(memory)({ ...event(), at: '2027-02-20T10:00:00+08:00' }, context);
 
-    // Assess: no campaign data rewritten, the execution started from the original launch instant
+    // Assess: the execution started from the original launch instant
     expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: true });
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}') as {
       state: { generationStartedAt: string };
     };

@@ -16,9 +16,9 @@ import type {
 import { parseDefinitionYaml } from '../../functions/shared/domain/load-definition.ts';
 import { type Instant, instant } from '../../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../../functions/shared/domain/state.ts';
-import { closeCampaign } from '../../functions/shared/use-cases/actors.ts';
 import { checkDeadlines } from '../../functions/shared/use-cases/check-deadlines.ts';
 import { collectReports } from '../../functions/shared/use-cases/collect-reports.ts';
+import { closeCampaign } from '../../functions/shared/use-cases/controls.ts';
 import {
   actOnHazard,
   hazardTrail,
@@ -251,6 +251,7 @@ describe('ledger commands (use cases on the store)', () => {
     const { store } = await launched();
     await closeCampaign(
       store,
+      new RecordingEngine(),
       { campaignId: CAMPAIGN, actor: OFFICE, reason: '结束' },
       at('2027-03-01T09:00'),
     );

@@ -5,10 +5,11 @@ import { toNotification } from '../../functions/shared/domain/notifications.ts';
 import type { Notification, TaskRecord } from '../../functions/shared/domain/records.ts';
 import { instant, iso } from '../../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../../functions/shared/domain/state.ts';
-import { closeCampaign, completeTask, recordInspection } from '../../functions/shared/use-cases/actors.ts';
+import { completeTask, recordInspection } from '../../functions/shared/use-cases/actors.ts';
 import { checkDeadlines } from '../../functions/shared/use-cases/check-deadlines.ts';
 import { collectReports as collectReportsWith } from '../../functions/shared/use-cases/collect-reports.ts';
 import { continueAsNew } from '../../functions/shared/use-cases/continue-campaign.ts';
+import { closeCampaign } from '../../functions/shared/use-cases/controls.ts';
 import { launchCampaign } from '../../functions/shared/use-cases/launch-campaign.ts';
 import { NOTIFY_BATCH, notifyPending } from '../../functions/shared/use-cases/notify.ts';
 import { acceptanceGate, startPhase } from '../../functions/shared/use-cases/phase-steps.ts';
@@ -160,7 +161,10 @@ describe('launchCampaign', () => {
       nextCheckAt: '2027-03-11T16:00:00.000Z',
       status: 'open',
     });
-    expect((await store.listAudit(CAMPAIGN)).map((a) => a.action)).toEqual(['campaign.launched']);
+    expect((await store.listAudit(CAMPAIGN)).map((a) => a.action)).toEqual([
+      'campaign.created',
+      'campaign.launched',
+    ]);
   });
 
   it('is idempotent: a second launch writes nothing and starts no second execution', async () => {
@@ -180,7 +184,7 @@ describe('launchCampaign', () => {
     expect(store.writes).toBe(writes);
     expect(engine.starts).toHaveLength(1);
     expect(engine.refused).toEqual([]);
-    expect(await store.listAudit(CAMPAIGN)).toHaveLength(1);
+    expect(await store.listAudit(CAMPAIGN)).toHaveLength(2);
   });
 
   it('starts at once when launched after the defined mobilisation start', async () => {
@@ -337,6 +341,7 @@ describe('the workflow, step by step from launch to long-term management', () =>
       waiting = (await walk(store, run.state, nextIs('collectReports', 'reminder'))).state;
       await closeCampaign(
         store,
+        new RecordingEngine(),
         { campaignId: CAMPAIGN, actor: '王建国', reason: '提前完成' },
         instant('2027-02-28T20:00:00+08:00'),
       );
@@ -416,7 +421,7 @@ describe('advance and continueAsNew', () => {
     });
   });
 
-  it('is idempotent when the continue step is retried: the second start of <id>-g2 is refused', async () => {
+  it('is idempotent when the continue step is retried: <id>-g2 is started once', async () => {
     // Prepare
     const { store, engine, state } = await launched({ limits: { maxGenerationSteps: 3 } });
     const { state: atLimit } = await walk(store, state, (s) => s.steps === 3);
@@ -427,7 +432,10 @@ describe('advance and continueAsNew', () => {
 
     // Assess
     expect(engine.starts.map((s) => s.name)).toEqual(['minimal-2027-g1', 'minimal-2027-g2']);
-    expect(engine.refused).toEqual(['minimal-2027-g2']);
+    expect(engine.refused).toEqual([]);
+    expect((await store.listAudit(CAMPAIGN)).filter((a) => a.action === 'execution.continued')).toHaveLength(
+      1,
+    );
   });
 });
 
@@ -798,7 +806,12 @@ describe('items already overdue when the workflow looks', () => {
 describe('a closed campaign', () => {
   it('does not continue as a new execution', async () => {
     const { store, engine, state } = await launched({ limits: { maxGenerationSteps: 1 } });
-    await closeCampaign(store, { campaignId: CAMPAIGN, actor: 'office-admin', reason: '提前结束' }, LAUNCH);
+    await closeCampaign(
+      store,
+      new RecordingEngine(),
+      { campaignId: CAMPAIGN, actor: 'office-admin', reason: '提前结束' },
+      LAUNCH,
+    );
     const result = await continueAsNew(store, engine, {
       ...state,
       next: { ...state.next, action: 'continueAsNew' },

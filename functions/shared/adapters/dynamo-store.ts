@@ -15,11 +15,12 @@ import type * as z from 'zod/mini';
 import { type CampaignDefinition, Unit } from '../domain/definition.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { HazardEvent, HazardRecord, isOpen } from '../domain/hazard.ts';
-import type { CampaignStore, DeferReason, NotificationOutcome } from '../domain/ports.ts';
+import type { CampaignStore, ControlChange, DeferReason, NotificationOutcome } from '../domain/ports.ts';
 import {
   AuditEvent,
   BulletinRecord,
   CampaignRecord,
+  Checkpoint,
   InspectionRecord,
   Notification,
   type NotificationStatus,
@@ -28,6 +29,7 @@ import {
   ReportRecord,
   TaskRecord,
 } from '../domain/records.ts';
+import type { CampaignState } from '../domain/state.ts';
 import { keys, TABLE } from './table-design.ts';
 
 type Item = Record<string, unknown>;
@@ -163,6 +165,14 @@ export class DynamoCampaignStore implements CampaignStore {
         ...unit,
       })),
       ...tasks.map((task) => taskItem(def.id, task)),
+      { pk: keys.registry, sk: keys.campaign(def.id), id: def.id, createdAt: record.createdAt ?? null },
+      {
+        pk: keys.campaign(def.id),
+        sk: keys.checkpoint,
+        generation: record.generation,
+        status: record.status,
+        rev: randomUUID(),
+      },
     ]);
     try {
       await this.client.send(
@@ -181,6 +191,125 @@ export class DynamoCampaignStore implements CampaignStore {
 
   async getCampaign(campaignId: string): Promise<CampaignRecord | null> {
     return this.getOne(CampaignRecord, campaignId, keys.meta);
+  }
+
+  async listCampaigns(): Promise<CampaignRecord[]> {
+    const entries = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.registry },
+      ProjectionExpression: 'id',
+    });
+    // A registry entry whose campaign item is missing is a create that stopped half-way: not a campaign.
+    const records = await Promise.all(entries.map((e) => this.getCampaign(String(e.id))));
+    return records
+      .filter((r): r is CampaignRecord => r !== null)
+      .sort((a, b) => (b.createdAt ?? b.launchedAt ?? '').localeCompare(a.createdAt ?? a.launchedAt ?? ''));
+  }
+
+  async getCheckpoint(campaignId: string): Promise<Checkpoint | null> {
+    return this.getOne(Checkpoint, campaignId, keys.checkpoint, true);
+  }
+
+  async saveCheckpoint(state: CampaignState): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.campaign(state.campaignId), sk: keys.checkpoint },
+          UpdateExpression: 'SET #state = :state, #rev = :rev',
+          ConditionExpression: '#generation = :generation AND #status = :running',
+          ExpressionAttributeNames: {
+            '#state': 'state',
+            '#rev': 'rev',
+            '#generation': 'generation',
+            '#status': 'status',
+          },
+          ExpressionAttributeValues: {
+            ':state': state,
+            ':rev': randomUUID(),
+            ':generation': state.generation,
+            ':running': 'running',
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async applyControl(campaignId: string, change: ControlChange): Promise<void> {
+    const pk = keys.campaign(campaignId);
+    const set = Object.entries(change.set).filter(([, v]) => v !== undefined);
+    const names: Record<string, string> = { '#generation': 'generation', '#status': 'status' };
+    const values: Record<string, unknown> = { ':generation': change.expect.generation };
+    set.forEach(([k, v], i) => {
+      names[`#s${i}`] = k;
+      values[`:s${i}`] = v;
+    });
+    const statuses = change.expect.status.map((status, i) => {
+      values[`:status${i}`] = status;
+      return `:status${i}`;
+    });
+    const remove = (change.remove ?? []).map((k, i) => {
+      names[`#r${i}`] = k;
+      return `#r${i}`;
+    });
+    const update = [
+      set.length > 0 ? `SET ${set.map((_, i) => `#s${i} = :s${i}`).join(', ')}` : '',
+      remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '',
+    ].join(' ');
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: { pk, sk: keys.meta },
+                UpdateExpression: update,
+                ConditionExpression: `#generation = :generation AND #status IN (${statuses.join(', ')})`,
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: values,
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk, sk: keys.checkpoint, ...change.checkpoint, rev: randomUUID() },
+                ConditionExpression: '#rev = :rev',
+                ExpressionAttributeNames: { '#rev': 'rev' },
+                ExpressionAttributeValues: { ':rev': change.expect.rev },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk, sk: keys.audit(change.audit.at, randomUUID().slice(0, 8)), ...change.audit },
+              },
+            },
+            ...(change.phase
+              ? [
+                  {
+                    Put: {
+                      TableName: this.tableName,
+                      Item: { pk, sk: keys.phase(change.phase.phase, change.phase.round), ...change.phase },
+                    },
+                  },
+                ]
+              : []),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (isTransactionConflict(error)) {
+        throw new ConflictError(
+          `campaign "${campaignId}" changed meanwhile (its workflow moved on); try again`,
+        );
+      }
+      throw error;
+    }
   }
 
   async updateCampaign(campaignId: string, changes: Partial<CampaignRecord>): Promise<void> {

@@ -17,6 +17,10 @@ export const TABLE = {
 export const keys = {
   campaign: (id: string) => `C#${id}`,
   meta: 'META',
+  /** Where the workflow stands (the Checkpoint record). */
+  checkpoint: 'STATE',
+  /** The registry of campaigns: one partition, one item per campaign, for listing without a Scan. */
+  registry: 'CAMPAIGNS',
   unit: (unitId: string) => `UNIT#${unitId}`,
   phase: (phase: string, round: number) => `PHASE#${phase}#${round}`,
   report: (period: string, unitId: string) => `REPORT#${period}#${unitId}`,

@@ -5,6 +5,8 @@ import type {
   AuditEvent,
   BulletinRecord,
   CampaignRecord,
+  CampaignStatus,
+  Checkpoint,
   InspectionRecord,
   Notification,
   NotificationStatus,
@@ -13,7 +15,7 @@ import type {
   ReportRecord,
   TaskRecord,
 } from './records.ts';
-import type { CampaignStateInput } from './state.ts';
+import type { CampaignState, CampaignStateInput } from './state.ts';
 
 /** Secondary ports: the use cases call these; DynamoDB, SNS, Step Functions and the local runtime implement them. */
 
@@ -24,6 +26,21 @@ export interface CampaignStore {
    */
   createCampaign(def: CampaignDefinition, record: CampaignRecord, tasks: TaskRecord[]): Promise<boolean>;
   getCampaign(campaignId: string): Promise<CampaignRecord | null>;
+  /** Every campaign, newest first (from a registry partition: a Query, not a Scan). */
+  listCampaigns(): Promise<CampaignRecord[]>;
+  getCheckpoint(campaignId: string): Promise<Checkpoint | null>;
+  /**
+   * Records the state a step returned, only while its generation is current and the campaign
+   * runs: `false` when a control (pause, advance, extend, close) moved the campaign on meanwhile,
+   * and the step's execution must end.
+   */
+  saveCheckpoint(state: CampaignState): Promise<boolean>;
+  /**
+   * An administrator's control in one transaction: the campaign item (only if still at the
+   * generation, status and checkpoint revision read), the new checkpoint, the audit entry, and
+   * the phase record when one changes. ConflictError when the campaign moved on meanwhile.
+   */
+  applyControl(campaignId: string, change: ControlChange): Promise<void>;
   updateCampaign(
     campaignId: string,
     changes: Partial<
@@ -131,6 +148,17 @@ export interface CampaignStore {
 
   appendAudit(campaignId: string, event: AuditEvent): Promise<void>;
   listAudit(campaignId: string): Promise<AuditEvent[]>;
+}
+
+export interface ControlChange {
+  expect: { generation: number; status: readonly CampaignStatus[]; rev: string };
+  /** Fields of the campaign item to set. */
+  set: Partial<CampaignRecord>;
+  /** Fields of the campaign item to remove. */
+  remove?: readonly ('executionStartedAt' | 'pausedAt')[];
+  checkpoint: Omit<Checkpoint, 'rev'>;
+  audit: AuditEvent;
+  phase?: PhaseRecord;
 }
 
 /** One document of a campaign's archive, e.g. `bulletins/2027-06-14.html`. */

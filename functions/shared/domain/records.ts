@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { Person, Phase, Unit } from './definition.ts';
 import { Counts, ReportContent } from './report-content.ts';
-import { IsoInstant } from './state.ts';
+import { CampaignState, IsoInstant } from './state.ts';
 import './zod-locale.ts';
 
 /**
@@ -20,9 +20,16 @@ export const CampaignRecord = z.object({
   status: CampaignStatus,
   generation: z.int().check(z.minimum(1)),
   executionName: z.string(),
-  launchedAt: IsoInstant,
-  /** Set once the first execution has been started: a launch that stopped before it is finished by the retry. */
+  /** When it was created (as a draft, or by a launch from a definition). */
+  createdAt: z.optional(IsoInstant),
+  /** Absent while a draft. */
+  launchedAt: z.optional(IsoInstant),
+  /**
+   * Set once the current generation's execution has been started: a launch or resume that stopped
+   * before starting it is finished by its retry.
+   */
   executionStartedAt: z.optional(IsoInstant),
+  pausedAt: z.optional(IsoInstant),
   closedAt: z.optional(IsoInstant),
   phase: z.optional(Phase),
   round: z._default(z.int().check(z.minimum(0)), 0),
@@ -31,6 +38,22 @@ export const CampaignRecord = z.object({
   unitCount: z.int().check(z.minimum(0)),
 });
 export type CampaignRecord = z.infer<typeof CampaignRecord>;
+
+/**
+ * Where the workflow stands, kept beside the campaign: the state the last step returned, with the
+ * generation and status it is valid for. Steps write it only while their generation is current
+ * and the campaign runs; the administrator's controls move it to a new generation, and the
+ * execution they start resumes from it.
+ */
+export const Checkpoint = z.object({
+  generation: z.int().check(z.minimum(1)),
+  status: CampaignStatus,
+  /** Absent while a draft. */
+  state: z.optional(CampaignState),
+  /** Changes with every write: a control conditions on the revision it read. */
+  rev: z.string(),
+});
+export type Checkpoint = z.infer<typeof Checkpoint>;
 
 export const PhaseRecord = z.object({
   phase: Phase,

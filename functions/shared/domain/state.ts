@@ -59,6 +59,11 @@ export const CampaignState = z.strictObject({
    */
   notifyAt: z.optional(IsoInstant),
   limits: Limits,
+  /**
+   * Set by a resume: steps due before it are the pause's catch-up, done at once and in order;
+   * their reminders are skipped, since the cutoff they announce has passed.
+   */
+  resumedAt: z.optional(IsoInstant),
 });
 export type CampaignState = z.infer<typeof CampaignState>;
 export type CampaignStateInput = z.input<typeof CampaignState>;

@@ -9,7 +9,9 @@ import { loadCampaign } from './advance.ts';
 
 export const runningCampaign = async (store: CampaignStore, campaignId: string) => {
   const record = await loadCampaign(store, campaignId);
-  if (record.status !== 'running') throw new ConflictError(`campaign "${campaignId}" is ${record.status}`);
+  // Work goes on while the campaign is paused: a pause silences the workflow, not the people.
+  if (record.status !== 'running' && record.status !== 'paused')
+    throw new ConflictError(`campaign "${campaignId}" is ${record.status}`);
   return { record, def: StoredDefinition.parse(record.definition) };
 };
 
@@ -86,23 +88,5 @@ export const completeTask = async (
     actor: input.actor,
     action: 'task.done',
     detail: { taskId: input.taskId },
-  });
-};
-
-/** Ends the campaign; the workflow sees it at its next wake and finishes. */
-export const closeCampaign = async (
-  store: CampaignStore,
-  input: { campaignId: string; actor: string; reason: string },
-  at: Instant,
-): Promise<void> => {
-  await runningCampaign(store, input.campaignId);
-  if (!input.reason.trim())
-    throw new ValidationError('closing a campaign needs a reason', [{ path: 'reason', message: 'required' }]);
-  await store.updateCampaign(input.campaignId, { status: 'closed', closedAt: iso(at) });
-  await store.appendAudit(input.campaignId, {
-    at: iso(at),
-    actor: input.actor,
-    action: 'campaign.closed',
-    detail: { reason: input.reason },
   });
 };

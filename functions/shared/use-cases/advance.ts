@@ -23,6 +23,11 @@ export interface StepContext {
   record: CampaignRecord;
   def: CampaignDefinition;
   at: Instant;
+  /**
+   * Whether the step may do its work: the campaign runs and no control has moved it to a newer
+   * generation. A step that is not live finishes its execution without doing anything.
+   */
+  live: boolean;
 }
 
 export const loadCampaign = async (
@@ -37,7 +42,8 @@ export const loadCampaign = async (
 export const loadStep = async (store: CampaignStore, state: CampaignState): Promise<StepContext> => {
   const record = await loadCampaign(store, state.campaignId);
   const def: CampaignDefinition = StoredDefinition.parse(record.definition);
-  return { record, def, at: instant(state.next.at) };
+  const live = record.status === 'running' && record.generation <= state.generation;
+  return { record, def, at: instant(state.next.at), live };
 };
 
 const ACTION_OF: Record<Moment, Action> = {
@@ -86,7 +92,7 @@ export const advance = async (
   moment: Moment,
   changes: Partial<CampaignState> & { next?: CampaignState['next'] } = {},
 ): Promise<CampaignState> => {
-  const { def, record, at } = ctx;
+  const { def, at } = ctx;
   const base: CampaignState = {
     ...state,
     ...changes,
@@ -95,10 +101,23 @@ export const advance = async (
     lastMoment: moment,
     steps: state.steps + 1,
   };
-  if (changes.next) return { ...base, next: changes.next };
-  if (record.status !== 'running') {
-    return { ...base, next: { at: iso(at), action: 'done', moment } };
-  }
+  const done: CampaignState = { ...base, next: { at: iso(at), action: 'done', moment } };
+  if (!ctx.live) return done;
+  const planned = await plan(store, def, base, at, moment, changes.next);
+  // The checkpoint is what a resume, an advance or an extension starts from; a control that got
+  // there first (a newer generation, a pause, a close) ends this execution instead.
+  return (await store.saveCheckpoint(planned)) ? planned : done;
+};
+
+const plan = async (
+  store: CampaignStore,
+  def: CampaignDefinition,
+  base: CampaignState,
+  at: Instant,
+  moment: Moment,
+  next: CampaignState['next'] | undefined,
+): Promise<CampaignState> => {
+  if (next) return { ...base, next };
   const age = at.diff(instant(base.generationStartedAt), 'days').days;
   if (age >= base.limits.maxGenerationDays || base.steps >= base.limits.maxGenerationSteps) {
     return { ...base, next: { at: iso(at), action: 'continueAsNew', moment } };

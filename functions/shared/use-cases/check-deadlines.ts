@@ -17,7 +17,7 @@ export { DUE_SOON_HOURS } from './task-deadlines.ts';
  */
 export const checkDeadlines = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
-  if (ctx.record.status !== 'running') return finish(store, ctx, state);
+  if (!ctx.live) return finish(store, ctx, state);
   const { def, at } = ctx;
   // Tasks and ledger items share the sparse index: one Query reads exactly what is due.
   const { tasks: due, hazards } = await store.dueItems(def.id, iso(at));

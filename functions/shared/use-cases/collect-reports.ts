@@ -35,7 +35,7 @@ export const collectReports = async (
   state: CampaignState,
 ): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
-  if (ctx.record.status !== 'running') return finish(store, ctx, state);
+  if (!ctx.live) return finish(store, ctx, state);
   const { def, at, record } = ctx;
   const { moment, period } = state.next;
   if (!period) throw new ValidationError(`report moment "${moment}" at ${state.next.at} carries no period`);

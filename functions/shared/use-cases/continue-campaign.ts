@@ -1,6 +1,8 @@
+import { ConflictError } from '../domain/errors.ts';
 import type { CampaignStore, WorkflowEngine } from '../domain/ports.ts';
 import type { CampaignState } from '../domain/state.ts';
 import { finish, loadStep, resumeNext } from './advance.ts';
+import { startGeneration } from './launch-campaign.ts';
 
 export const executionName = (campaignId: string, generation: number): string =>
   `${campaignId}-g${generation}`;
@@ -15,19 +17,42 @@ export const continueAsNew = async (
   state: CampaignState,
 ): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
-  if (ctx.record.status !== 'running') return finish(store, ctx, state);
   const generation = state.generation + 1;
   const name = executionName(state.campaignId, generation);
+  const done: CampaignState = { ...state, next: { at: state.at, action: 'done', moment: state.lastMoment } };
+  if (!ctx.live) {
+    // A retry of this step after its own write: the next generation is recorded, start it (a second start is refused).
+    const checkpoint = await store.getCheckpoint(state.campaignId);
+    const own = ctx.record.status === 'running' && ctx.record.executionName === name && checkpoint?.state;
+    if (own && checkpoint?.generation === generation && !ctx.record.executionStartedAt) {
+      await startGeneration(store, engine, state.campaignId, name, checkpoint.state as CampaignState, ctx.at);
+      return done;
+    }
+    return finish(store, ctx, state);
+  }
+  const checkpoint = await store.getCheckpoint(state.campaignId);
+  if (!checkpoint) throw new Error(`campaign "${state.campaignId}" has no checkpoint`);
   // The new generation starts now (the moment this step was due), and resumes where this one would have gone.
   const fresh: CampaignState = { ...state, generation, generationStartedAt: state.next.at, steps: 0 };
   const next: CampaignState = { ...fresh, next: await resumeNext(store, ctx, fresh) };
-  await engine.start(name, next);
-  await store.updateCampaign(state.campaignId, { generation, executionName: name });
-  await store.appendAudit(state.campaignId, {
-    at: state.at,
-    actor: 'workflow',
-    action: 'execution.continued',
-    detail: { from: executionName(state.campaignId, state.generation), to: name },
-  });
-  return { ...state, next: { at: state.at, action: 'done', moment: state.lastMoment } };
+  try {
+    await store.applyControl(state.campaignId, {
+      expect: { generation: state.generation, status: ['running'], rev: checkpoint.rev },
+      set: { generation, executionName: name },
+      remove: ['executionStartedAt'],
+      checkpoint: { generation, status: 'running', state: next },
+      audit: {
+        at: state.at,
+        actor: 'workflow',
+        action: 'execution.continued',
+        detail: { from: executionName(state.campaignId, state.generation), to: name },
+      },
+    });
+  } catch (error) {
+    // An administrator's control got there first: the campaign is theirs to move on, this execution ends.
+    if (error instanceof ConflictError) return done;
+    throw error;
+  }
+  await startGeneration(store, engine, state.campaignId, name, next, ctx.at);
+  return done;
 };

@@ -1,10 +1,15 @@
+import { DateTime } from 'luxon';
 import * as z from 'zod/mini';
-import type { Phase } from '../domain/definition.ts';
+import { type CampaignDefinition, type Phase, StoredDefinition } from '../domain/definition.ts';
+import { ConflictError } from '../domain/errors.ts';
 import type { CampaignStore, WorkflowEngine } from '../domain/ports.ts';
-import type { AuditEvent, CampaignStatus } from '../domain/records.ts';
-import type { Instant } from '../domain/schedule.ts';
-import type { NextStep } from '../domain/state.ts';
+import type { AuditEvent, CampaignRecord, CampaignStatus, Checkpoint } from '../domain/records.ts';
+import { type Instant, instant, iso, localDate } from '../domain/schedule.ts';
+import type { CampaignState, NextStep } from '../domain/state.ts';
 import '../domain/zod-locale.ts';
+import { loadCampaign, resumeNext } from './advance.ts';
+import { executionName } from './continue-campaign.ts';
+import { startGeneration } from './launch-campaign.ts';
 
 /**
  * The administrator's controls over a running campaign: pause, resume, advance, extend, close.
@@ -45,41 +50,357 @@ export interface ControlResult {
   audit: AuditEvent;
 }
 
-const notYet = (): never => {
-  throw new Error('not implemented yet');
+const ACTIVE_PHASES: readonly Phase[] = ['mobilize', 'rectify', 'inspect', 'longTerm'];
+const NEXT_PHASE: Record<Phase, Phase | null> = {
+  mobilize: 'rectify',
+  rectify: 'inspect',
+  inspect: 'longTerm',
+  longTerm: null,
 };
 
+interface Loaded {
+  record: CampaignRecord;
+  checkpoint: Checkpoint;
+  def: CampaignDefinition;
+}
+
+const load = async (store: CampaignStore, campaignId: string): Promise<Loaded> => {
+  const record = await loadCampaign(store, campaignId);
+  const checkpoint = await store.getCheckpoint(campaignId);
+  if (!checkpoint) throw new Error(`campaign "${campaignId}" has no checkpoint`);
+  return { record, checkpoint, def: StoredDefinition.parse(record.definition) };
+};
+
+const refuseUnless = (record: CampaignRecord, allowed: readonly CampaignStatus[], what: string): void => {
+  if (allowed.includes(record.status)) return;
+  const why: Record<CampaignStatus, string> = {
+    draft: 'has not been launched yet',
+    running: 'is running',
+    paused: `is paused (since ${record.pausedAt ?? 'earlier'})`,
+    closed: `is closed (since ${record.closedAt ?? 'earlier'})`,
+    failed: 'has failed; close it and launch a corrected campaign',
+  };
+  throw new ConflictError(`cannot ${what}: campaign "${record.id}" ${why[record.status]}`);
+};
+
+const stateOf = (loaded: Loaded): CampaignState => {
+  if (!loaded.checkpoint.state)
+    throw new ConflictError(`campaign "${loaded.record.id}" has not been launched yet`);
+  return loaded.checkpoint.state;
+};
+
+/** A new generation's state: a fresh execution, counted from now. */
+const nextGeneration = (state: CampaignState, generation: number, at: Instant): CampaignState => ({
+  ...state,
+  generation,
+  generationStartedAt: iso(at),
+  steps: 0,
+});
+
+const resultOf = (
+  campaignId: string,
+  status: CampaignStatus,
+  generation: number,
+  executionName: string | null,
+  state: CampaignState | undefined,
+  audit: AuditEvent,
+): ControlResult => ({
+  campaignId,
+  status,
+  generation,
+  executionName,
+  phase: state?.phase,
+  round: state?.round ?? 0,
+  next: state?.next,
+  audit,
+});
+
+/** Stops the execution a control supersedes. Best effort: a superseded execution ends itself at its next wake anyway. */
+const stopQuietly = async (engine: WorkflowEngine, name: string, cause: string): Promise<void> => {
+  try {
+    await engine.stop(name, cause);
+  } catch {
+    // Not fatal: its steps see the newer generation (or the pause) and end the execution without doing anything.
+  }
+};
+
+/** Pause: the execution stops now; reminders, escalations and notifications wait until resume. People can still report. */
 export const pauseCampaign = async (
-  _store: CampaignStore,
-  _engine: WorkflowEngine,
-  _input: ControlInput,
-  _at: Instant,
-): Promise<ControlResult> => notYet();
+  store: CampaignStore,
+  engine: WorkflowEngine,
+  input: ControlInput,
+  at: Instant,
+): Promise<ControlResult> => {
+  const loaded = await load(store, input.campaignId);
+  const { record, checkpoint } = loaded;
+  refuseUnless(record, ['running'], 'pause');
+  const state = stateOf(loaded);
+  const audit: AuditEvent = {
+    at: iso(at),
+    actor: input.actor,
+    action: 'campaign.paused',
+    detail: { reason: input.reason, execution: record.executionName, resumesWith: state.next },
+  };
+  await store.applyControl(record.id, {
+    expect: { generation: record.generation, status: ['running'], rev: checkpoint.rev },
+    set: { status: 'paused', pausedAt: iso(at) },
+    checkpoint: { generation: record.generation, status: 'paused', state },
+    audit,
+  });
+  await stopQuietly(engine, record.executionName, `paused by ${input.actor}: ${input.reason}`);
+  return resultOf(record.id, 'paused', record.generation, null, state, audit);
+};
 
+/**
+ * Resume: a new execution starts from the checkpoint. What fell due during the pause runs at
+ * once and in order (cutoffs collected, bulletins compiled, overdue items escalated); reminders
+ * for cutoffs already past are skipped.
+ */
 export const resumeCampaign = async (
-  _store: CampaignStore,
-  _engine: WorkflowEngine,
-  _input: ControlInput,
-  _at: Instant,
-): Promise<ControlResult> => notYet();
+  store: CampaignStore,
+  engine: WorkflowEngine,
+  input: ControlInput,
+  at: Instant,
+): Promise<ControlResult> => {
+  const loaded = await load(store, input.campaignId);
+  const { record, checkpoint, def } = loaded;
+  // A resume whose execution never started (the start failed after the write): start it now.
+  if (record.status === 'running' && !record.executionStartedAt && checkpoint.state) {
+    await startGeneration(store, engine, record.id, record.executionName, checkpoint.state, at);
+    const audit = (await store.listAudit(record.id)).at(-1) as AuditEvent;
+    return resultOf(record.id, 'running', record.generation, record.executionName, checkpoint.state, audit);
+  }
+  refuseUnless(record, ['paused'], 'resume');
+  const generation = record.generation + 1;
+  const name = executionName(record.id, generation);
+  let state: CampaignState = { ...nextGeneration(stateOf(loaded), generation, at), resumedAt: iso(at) };
+  if (state.next.action === 'continueAsNew') {
+    state = { ...state, next: await resumeNext(store, { record, def, at, live: true }, state) };
+  }
+  const audit: AuditEvent = {
+    at: iso(at),
+    actor: input.actor,
+    action: 'campaign.resumed',
+    detail: {
+      reason: input.reason,
+      pausedAt: record.pausedAt ?? null,
+      execution: name,
+      catchUpFrom: state.next.at < iso(at) ? state.next.at : null,
+    },
+  };
+  await store.applyControl(record.id, {
+    expect: { generation: record.generation, status: ['paused'], rev: checkpoint.rev },
+    set: { status: 'running', generation, executionName: name },
+    remove: ['pausedAt', 'executionStartedAt'],
+    checkpoint: { generation, status: 'running', state },
+    audit,
+  });
+  await startGeneration(store, engine, record.id, name, state, at);
+  return resultOf(record.id, 'running', generation, name, state, audit);
+};
 
+const plusDays = (date: string, days: number): string =>
+  DateTime.fromISO(date).plus({ days }).toISODate() as string;
+
+/** Moves a phase's start to `today` when it was later, and every earlier phase's end with it. */
+const startOn = (
+  phases: StoredDefinition['phases'],
+  phase: Phase,
+  today: string,
+): StoredDefinition['phases'] => {
+  const moved = structuredClone(phases);
+  if (moved[phase].start <= today) return moved;
+  moved[phase].start = today;
+  for (const earlier of ACTIVE_PHASES.slice(0, ACTIVE_PHASES.indexOf(phase))) {
+    const window = moved[earlier] as { start: string; end?: string };
+    if (window.end !== undefined && window.end > today) window.end = today;
+  }
+  return moved;
+};
+
+/**
+ * Advance: the running phase ends now and the next one starts at once (an inspection that ends
+ * goes to the acceptance gate); a campaign waiting for its next phase starts it now. The later
+ * phases keep their dates.
+ */
 export const advancePhase = async (
-  _store: CampaignStore,
-  _engine: WorkflowEngine,
-  _input: ControlInput,
-  _at: Instant,
-): Promise<ControlResult> => notYet();
+  store: CampaignStore,
+  engine: WorkflowEngine,
+  input: ControlInput,
+  at: Instant,
+): Promise<ControlResult> => {
+  const loaded = await load(store, input.campaignId);
+  const { record, checkpoint, def } = loaded;
+  refuseUnless(record, ['running'], 'advance the phase');
+  const current = stateOf(loaded);
+  const today = localDate(at, def.timeZone);
+  const generation = record.generation + 1;
+  const name = executionName(record.id, generation);
+  let state = nextGeneration(current, generation, at);
+  let phases = def.phases;
+  let detail: Record<string, unknown>;
+  if (current.phaseStatus === 'running') {
+    const following = NEXT_PHASE[current.phase];
+    if (!following) {
+      throw new ConflictError(
+        `cannot advance: long-term upkeep (长效管理) is the last phase; close the campaign instead`,
+      );
+    }
+    state = {
+      ...state,
+      window: { start: current.window?.start ?? iso(at), end: iso(at) },
+      next: { at: iso(at), action: 'closePhase', moment: 'phaseEnd' },
+    };
+    phases = startOn(def.phases, following, today);
+    detail = {
+      phase: current.phase,
+      round: current.round,
+      plannedEnd: current.window?.end ?? null,
+      next: following,
+    };
+  } else {
+    state = { ...state, next: { at: iso(at), action: 'startPhase', moment: 'phaseStart' } };
+    if (current.round === 0 || current.phase === 'longTerm')
+      phases = startOn(def.phases, current.phase, today);
+    detail = { phase: current.phase, round: current.round, plannedStart: current.next.at, startsNow: true };
+  }
+  const audit: AuditEvent = {
+    at: iso(at),
+    actor: input.actor,
+    action: 'phase.advanced',
+    detail: { reason: input.reason, ...detail, execution: name },
+  };
+  await store.applyControl(record.id, {
+    expect: { generation: record.generation, status: ['running'], rev: checkpoint.rev },
+    set: { generation, executionName: name, definition: { ...record.definition, phases } },
+    remove: ['executionStartedAt'],
+    checkpoint: { generation, status: 'running', state },
+    audit,
+  });
+  await stopQuietly(engine, record.executionName, `phase advanced by ${input.actor}: ${input.reason}`);
+  await startGeneration(store, engine, record.id, name, state, at);
+  return resultOf(record.id, 'running', generation, name, state, audit);
+};
 
+/**
+ * Extend: the running phase ends `days` later; the later phases of the plan move by as many days,
+ * so none is squeezed. Allowed while paused too (the resume then follows the new dates).
+ */
 export const extendPhase = async (
-  _store: CampaignStore,
-  _engine: WorkflowEngine,
-  _input: ControlInput & { days: number },
-  _at: Instant,
-): Promise<ControlResult> => notYet();
+  store: CampaignStore,
+  engine: WorkflowEngine,
+  input: ControlInput & { days: number },
+  at: Instant,
+): Promise<ControlResult> => {
+  const loaded = await load(store, input.campaignId);
+  const { record, checkpoint, def } = loaded;
+  refuseUnless(record, ['running', 'paused'], 'extend the phase');
+  const current = stateOf(loaded);
+  if (current.phaseStatus !== 'running' || !current.window) {
+    throw new ConflictError(
+      `cannot extend: phase ${current.phase} has not started yet; extend the running phase, or advance to start this one`,
+    );
+  }
+  if (current.window.end === null) {
+    throw new ConflictError('cannot extend: long-term upkeep (长效管理) has no end date');
+  }
+  const end = instant(current.window.end).plus({ days: input.days });
+  const phases = structuredClone(def.phases);
+  if (current.round === 0) {
+    const index = ACTIVE_PHASES.indexOf(current.phase);
+    const own = phases[current.phase] as { start: string; end?: string };
+    if (own.end) own.end = plusDays(own.end, input.days);
+    for (const later of ACTIVE_PHASES.slice(index + 1)) {
+      const window = phases[later] as { start: string; end?: string };
+      window.start = plusDays(window.start, input.days);
+      if (window.end) window.end = plusDays(window.end, input.days);
+    }
+  }
+  const running = record.status === 'running';
+  const generation = running ? record.generation + 1 : record.generation;
+  const name = executionName(record.id, generation);
+  const extended: CampaignState = {
+    ...(running ? nextGeneration(current, generation, at) : current),
+    window: { start: current.window.start, end: iso(end) },
+  };
+  const newDef: CampaignDefinition = { ...def, phases };
+  const state: CampaignState = {
+    ...extended,
+    next: await resumeNext(store, { record, def: newDef, at, live: true }, extended),
+  };
+  const phaseRecord = (await store.listPhases(record.id)).find(
+    (p) => p.phase === current.phase && p.round === current.round && !p.closedAt,
+  );
+  const audit: AuditEvent = {
+    at: iso(at),
+    actor: input.actor,
+    action: 'phase.extended',
+    detail: {
+      reason: input.reason,
+      phase: current.phase,
+      round: current.round,
+      days: input.days,
+      from: current.window.end,
+      to: iso(end),
+      ...(running ? { execution: name } : {}),
+    },
+  };
+  await store.applyControl(record.id, {
+    expect: { generation: record.generation, status: [record.status], rev: checkpoint.rev },
+    set: {
+      definition: { ...record.definition, phases },
+      ...(running ? { generation, executionName: name } : {}),
+    },
+    remove: running ? ['executionStartedAt'] : [],
+    checkpoint: { generation, status: record.status, state },
+    audit,
+    ...(phaseRecord ? { phase: { ...phaseRecord, plannedEnd: iso(end) } } : {}),
+  });
+  if (!running) return resultOf(record.id, 'paused', generation, null, state, audit);
+  await stopQuietly(engine, record.executionName, `phase extended by ${input.actor}: ${input.reason}`);
+  await startGeneration(store, engine, record.id, name, state, at);
+  return resultOf(record.id, 'running', generation, name, state, audit);
+};
 
+/**
+ * Close: the campaign ends now, and its execution with it. When notifications still wait in the
+ * outbox, a last short execution sends them (its first step finds the campaign closed and only
+ * drains the outbox), so that closing loses nothing already promised.
+ */
 export const closeCampaign = async (
-  _store: CampaignStore,
-  _engine: WorkflowEngine,
-  _input: ControlInput,
-  _at: Instant,
-): Promise<ControlResult> => notYet();
+  store: CampaignStore,
+  engine: WorkflowEngine,
+  input: ControlInput,
+  at: Instant,
+): Promise<ControlResult> => {
+  const loaded = await load(store, input.campaignId);
+  const { record, checkpoint } = loaded;
+  refuseUnless(record, ['draft', 'running', 'paused', 'failed'], 'close');
+  const generation = record.generation + 1;
+  const name = executionName(record.id, generation);
+  const drain =
+    checkpoint.state && record.status !== 'draft' && (await store.earliestPending(record.id)) !== null
+      ? {
+          ...nextGeneration(checkpoint.state, generation, at),
+          next: { at: iso(at), action: 'checkDeadlines', moment: 'heartbeat' } as const,
+        }
+      : undefined;
+  const audit: AuditEvent = {
+    at: iso(at),
+    actor: input.actor,
+    action: 'campaign.closed',
+    detail: { reason: input.reason, from: record.status, ...(drain ? { drainOutbox: name } : {}) },
+  };
+  await store.applyControl(record.id, {
+    expect: { generation: record.generation, status: [record.status], rev: checkpoint.rev },
+    set: { status: 'closed', closedAt: iso(at), generation, executionName: name },
+    remove: ['pausedAt', 'executionStartedAt'],
+    checkpoint: { generation, status: 'closed', ...(checkpoint.state ? { state: checkpoint.state } : {}) },
+    audit,
+  });
+  if (record.status === 'running') {
+    await stopQuietly(engine, record.executionName, `closed by ${input.actor}: ${input.reason}`);
+  }
+  if (drain) await startGeneration(store, engine, record.id, name, drain, at);
+  return resultOf(record.id, 'closed', generation, drain ? name : null, checkpoint.state, audit);
+};

@@ -41,7 +41,9 @@ const contextFor = async (
   at: Instant,
 ): Promise<{ def: CampaignDefinition; ctx: HazardContext }> => {
   const record = await loadCampaign(store, campaignId);
-  if (record.status !== 'running') throw new ConflictError(`campaign "${campaignId}" is ${record.status}`);
+  // Work goes on while the campaign is paused: a pause silences the workflow, not the people.
+  if (record.status !== 'running' && record.status !== 'paused')
+    throw new ConflictError(`campaign "${campaignId}" is ${record.status}`);
   const def: CampaignDefinition = StoredDefinition.parse(record.definition);
   const units = new Set((await store.listUnits(campaignId)).map((u) => u.id));
   return {

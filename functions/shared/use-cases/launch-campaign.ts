@@ -1,15 +1,9 @@
-import { type CampaignDefinition, withoutUnits } from '../domain/definition.ts';
+import { type CampaignDefinition, StoredDefinition, withoutUnits } from '../domain/definition.ts';
 import type { CampaignStore, WorkflowEngine } from '../domain/ports.ts';
 import type { TaskRecord } from '../domain/records.ts';
-import {
-  definedWindow,
-  type Instant,
-  instant,
-  iso,
-  localDateTime,
-  startOfLocalDay,
-} from '../domain/schedule.ts';
-import type { CampaignStateInput } from '../domain/state.ts';
+import { definedWindow, type Instant, iso, localDateTime, startOfLocalDay } from '../domain/schedule.ts';
+import { CampaignState, type CampaignStateInput } from '../domain/state.ts';
+import { loadCampaign } from './advance.ts';
 import { DUE_SOON_HOURS } from './check-deadlines.ts';
 import { executionName } from './continue-campaign.ts';
 
@@ -61,8 +55,99 @@ export const initialState = (def: CampaignDefinition, at: Instant, limits?: Camp
 };
 
 /**
- * Launches a campaign: writes it with its units and tasks, then starts its one execution, named
- * from the campaign id and generation. Launching again changes nothing and starts nothing.
+ * Creates a campaign from its definition without starting it (status `draft`): units, tasks and the
+ * campaign item are written, nothing runs until `launchCreated`. `created: false` when the id is
+ * taken (nothing written).
+ */
+export const createCampaign = async (
+  store: CampaignStore,
+  def: CampaignDefinition,
+  at: Instant,
+  options: { actor: string },
+): Promise<{ campaignId: string; created: boolean }> => {
+  const created = await store.createCampaign(
+    def,
+    {
+      id: def.id,
+      title: def.title,
+      definition: withoutUnits(def),
+      status: 'draft',
+      generation: 1,
+      executionName: executionName(def.id, 1),
+      createdAt: iso(at),
+      round: 0,
+      reRectifyUnits: [],
+      unitCount: def.organisation.units.length,
+    },
+    initialTasks(def, at),
+  );
+  if (created) {
+    await store.appendAudit(def.id, {
+      at: iso(at),
+      actor: options.actor,
+      action: 'campaign.created',
+      detail: { units: def.organisation.units.length, tasks: def.tasks.length },
+    });
+  }
+  return { campaignId: def.id, created };
+};
+
+/**
+ * Starts a created (draft) campaign's workflow: one transaction moves it to running with its
+ * initial checkpoint and the audit entry, then its one execution is started, named from the
+ * campaign id and generation. Launching a campaign already launched starts nothing; one whose
+ * launch stopped before its execution started is finished by launching again.
+ */
+export const launchCreated = async (
+  store: CampaignStore,
+  engine: WorkflowEngine,
+  campaignId: string,
+  at: Instant,
+  options: { actor: string; limits?: CampaignStateInput['limits'] },
+): Promise<LaunchResult> => {
+  const record = await loadCampaign(store, campaignId);
+  const checkpoint = await store.getCheckpoint(campaignId);
+  if (record.status === 'draft' && checkpoint) {
+    const def: CampaignDefinition = StoredDefinition.parse(record.definition);
+    const name = executionName(campaignId, 1);
+    const state = CampaignState.parse(initialState(def, at, options.limits));
+    await store.applyControl(campaignId, {
+      expect: { generation: record.generation, status: ['draft'], rev: checkpoint.rev },
+      set: { status: 'running', launchedAt: iso(at), executionName: name },
+      checkpoint: { generation: record.generation, status: 'running', state },
+      audit: {
+        at: iso(at),
+        actor: options.actor,
+        action: 'campaign.launched',
+        detail: { execution: name, units: record.unitCount, tasks: def.tasks.length },
+      },
+    });
+    return startGeneration(store, engine, campaignId, name, state, at);
+  }
+  // Launched, but its execution never started (the start failed after the write): start it now.
+  if (record.status === 'running' && !record.executionStartedAt && checkpoint?.state) {
+    return startGeneration(store, engine, campaignId, record.executionName, checkpoint.state, at);
+  }
+  return { campaignId, executionName: record.executionName, started: false };
+};
+
+/** Starts a generation's execution from its checkpoint and notes that it started. */
+export const startGeneration = async (
+  store: CampaignStore,
+  engine: WorkflowEngine,
+  campaignId: string,
+  name: string,
+  state: CampaignStateInput,
+  at: Instant,
+): Promise<LaunchResult> => {
+  const started = await engine.start(name, state);
+  await store.updateCampaign(campaignId, { executionStartedAt: iso(at) });
+  return { campaignId, executionName: name, started };
+};
+
+/**
+ * Creates and launches a campaign in one go (the local run, the launch Lambda). Launching again
+ * changes nothing and starts nothing.
  */
 export const launchCampaign = async (
   store: CampaignStore,
@@ -71,71 +156,6 @@ export const launchCampaign = async (
   at: Instant,
   options: { actor: string; limits?: CampaignStateInput['limits'] },
 ): Promise<LaunchResult> => {
-  const name = executionName(def.id, 1);
-  const created = await store.createCampaign(
-    def,
-    {
-      id: def.id,
-      title: def.title,
-      definition: withoutUnits(def),
-      status: 'running',
-      generation: 1,
-      executionName: name,
-      launchedAt: iso(at),
-      round: 0,
-      reRectifyUnits: [],
-      unitCount: def.organisation.units.length,
-    },
-    initialTasks(def, at),
-  );
-  let launchedAt = at;
-  if (!created) {
-    const existing = await store.getCampaign(def.id);
-    // Launched before and its execution started (or moved on): nothing to do.
-    if (
-      !existing ||
-      existing.executionStartedAt ||
-      existing.status !== 'running' ||
-      existing.generation !== 1
-    ) {
-      return { campaignId: def.id, executionName: existing?.executionName ?? name, started: false };
-    }
-    // An earlier launch stored the campaign but failed before starting its execution: finish it.
-    launchedAt = instant(existing.launchedAt);
-  } else {
-    await store.appendAudit(def.id, {
-      at: iso(at),
-      actor: options.actor,
-      action: 'campaign.launched',
-      detail: { execution: name, units: def.organisation.units.length, tasks: def.tasks.length },
-    });
-  }
-  const started = await engine.start(name, initialState(def, launchedAt, options.limits));
-  await store.updateCampaign(def.id, { executionStartedAt: iso(at) });
-  return { campaignId: def.id, executionName: name, started };
-};
-
-/**
- * Creates a campaign from its definition without starting it (status `draft`): units, tasks and the
- * campaign item are written, nothing runs until `launchCreated`. `created: false` when the id is
- * taken (nothing written).
- */
-export const createCampaign = async (
-  _store: CampaignStore,
-  _def: CampaignDefinition,
-  _at: Instant,
-  _options: { actor: string },
-): Promise<{ campaignId: string; created: boolean }> => {
-  throw new Error('not implemented yet');
-};
-
-/** Starts a created (draft) campaign's workflow; launching a campaign already launched starts nothing. */
-export const launchCreated = async (
-  _store: CampaignStore,
-  _engine: WorkflowEngine,
-  _campaignId: string,
-  _at: Instant,
-  _options: { actor: string; limits?: CampaignStateInput['limits'] },
-): Promise<LaunchResult> => {
-  throw new Error('not implemented yet');
+  await createCampaign(store, def, at, options);
+  return launchCreated(store, engine, def.id, at, options);
 };

@@ -79,6 +79,11 @@ export const notifyPending = async (
   const nowIso = iso(now);
   const result: NotifyResult = { sent: 0, messages: 0, deferred: 0, retrying: 0, dead: 0 };
   const record = await store.getCampaign(state.campaignId);
+  // Paused, or moved to a newer generation by a control: nothing goes out from this execution;
+  // what waits in the outbox is sent by the execution that resumes the campaign.
+  if (record && (record.status === 'paused' || record.generation > state.generation)) {
+    return { state: { ...state, pendingNotifications: 0, notifyAt: undefined }, result };
+  }
   const settings = DeliverySettings.parse(record?.definition ?? {});
   const { quietHours, robots } = settings.notifications;
   const { language } = settings;

@@ -32,7 +32,7 @@ export const accountableUnits = (units: Unit[], round: number, reRectifyUnits: s
 /** Opens a phase: records its actual window and sends the phase notice (动员/启动通知) to its units. */
 export const startPhase = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
-  if (ctx.record.status !== 'running') return finish(store, ctx, state);
+  if (!ctx.live) return finish(store, ctx, state);
   const { def, at, record } = ctx;
   const window = actualWindow(def, state.phase, state.round, at);
   await store.putPhase(def.id, {
@@ -77,7 +77,7 @@ const NEXT_PHASE: Record<Exclude<Phase, 'inspect' | 'longTerm'>, Phase> = {
 /** Closes the running phase with a summary to the office; after inspection comes the acceptance gate. */
 export const closePhase = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
-  if (ctx.record.status !== 'running') return finish(store, ctx, state);
+  if (!ctx.live) return finish(store, ctx, state);
   const { def, at } = ctx;
   const outcomes = (await store.listPeriodOutcomes(def.id)).filter(
     (o) => o.phase === state.phase && o.round === state.round,
@@ -140,7 +140,7 @@ export const closePhase = async (store: CampaignStore, state: CampaignState): Pr
  */
 export const acceptanceGate = async (store: CampaignStore, state: CampaignState): Promise<CampaignState> => {
   const ctx = await loadStep(store, state);
-  if (ctx.record.status !== 'running') return finish(store, ctx, state);
+  if (!ctx.live) return finish(store, ctx, state);
   const { def, at, record } = ctx;
   const units = accountableUnits(await store.listUnits(def.id), state.round, record.reRectifyUnits);
   const scores = new Map((await store.listInspections(def.id, state.round)).map((i) => [i.unitId, i.score]));
