@@ -114,7 +114,7 @@ const dispatchedTasks = (definition: Synthesized['definition']): Set<string> => 
 export class LocalRuntime implements WorkflowEngine {
   readonly store: DynamoCampaignStore;
   readonly executions: ExecutionRecord[] = [];
-  private readonly queue: { name: string; input: CampaignStateInput }[] = [];
+  private readonly queue: { name: string; input: CampaignStateInput; record?: ExecutionRecord }[] = [];
   /** Aborts of the executions running now, by name. */
   private readonly running = new Map<string, () => void>();
   private readonly handlers: Record<FunctionFolder, Handler>;
@@ -127,8 +127,10 @@ export class LocalRuntime implements WorkflowEngine {
     readonly notifier: Notifier,
     readonly archive: BulletinArchive,
     private readonly observer: StepObserver,
-    private readonly pauseAt: string | undefined,
+    private pauseAt: string | undefined,
+    earlier: ExecutionRecord[],
   ) {
+    this.executions.push(...earlier);
     this.store = new DynamoCampaignStore(documentClient(db.client), tableName);
     const logger = (folder: string) => createLogger(`zhili-${folder}`);
     const store = this.store;
@@ -165,6 +167,8 @@ export class LocalRuntime implements WorkflowEngine {
     /** Stop executions (status PAUSED) once the next step is due after this instant. */
     pauseAt?: string;
     tableName?: string;
+    /** Executions an earlier process left (their records, with the state a paused one waits in): they can be played on. */
+    executions?: ExecutionRecord[];
   }): Promise<LocalRuntime> {
     // Quiet by default: the local run prints its own progress; LOG_LEVEL=INFO shows the Lambdas' JSON logs.
     process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'ERROR';
@@ -189,6 +193,7 @@ export class LocalRuntime implements WorkflowEngine {
       archive,
       options.observer ?? {},
       options.pauseAt,
+      options.executions ?? [],
     );
   }
 
@@ -221,8 +226,28 @@ export class LocalRuntime implements WorkflowEngine {
   /** Runs queued executions one after another (a continued generation starts after its parent ends). */
   async drain(): Promise<void> {
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
-      await this.run(next.name, next.input);
+      await this.run(next.name, next.input, next.record);
     }
+  }
+
+  /**
+   * Moves the clock to `to` and plays every execution waiting for a step due by then, until their
+   * next steps are due after it. A waiting execution sits at the machine's wait, its start state,
+   * so running the machine again on the state it waits in continues it where it stopped.
+   */
+  async playUntil(to: string): Promise<void> {
+    this.pauseAt = to;
+    for (const record of this.executions) {
+      if (record.status !== 'PAUSED' || !record.waitingAt || record.waitingAt.next.at > to) continue;
+      if (this.queue.some((q) => q.name === record.name)) continue;
+      this.queue.push({ name: record.name, input: record.waitingAt, record });
+    }
+    await this.drain();
+  }
+
+  /** The instant executions are played up to (undefined: to their end). */
+  get clock(): string | undefined {
+    return this.pauseAt;
   }
 
   private taskHandlers(
@@ -261,15 +286,18 @@ export class LocalRuntime implements WorkflowEngine {
     return Object.fromEntries(entries);
   }
 
-  private async run(name: string, state: CampaignStateInput): Promise<void> {
-    const record: ExecutionRecord = {
+  private async run(name: string, state: CampaignStateInput, resumed?: ExecutionRecord): Promise<void> {
+    const record: ExecutionRecord = resumed ?? {
       name,
       status: 'RUNNING',
       transitions: 0,
       historyEvents: 0,
       stateEntered: {},
     };
-    this.executions.push(record);
+    if (resumed) {
+      resumed.status = 'RUNNING';
+      delete resumed.waitingAt;
+    } else this.executions.push(record);
     const types = new Map(Object.entries(this.synthesized.definition.States).map(([n, s]) => [n, s.Type]));
     const waits = Object.fromEntries([...types].filter(([, t]) => t === 'Wait').map(([n]) => [n, 0]));
     const retries = Object.fromEntries([...types].filter(([, t]) => t === 'Task').map(([n]) => [n, 0]));

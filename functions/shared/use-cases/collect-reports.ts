@@ -14,7 +14,7 @@ import {
 import { cutoffOfPeriod } from '../domain/periods.ts';
 import type { BulletinArchive, CampaignStore } from '../domain/ports.ts';
 import type { PeriodOutcome, ReportRecord } from '../domain/records.ts';
-import { type Instant, iso, localDate } from '../domain/schedule.ts';
+import { type Instant, instant, iso, localDate } from '../domain/schedule.ts';
 import type { CampaignState } from '../domain/state.ts';
 import { advance, finish, loadStep, queueNotifications } from './advance.ts';
 import { accountableUnits } from './phase-steps.ts';
@@ -51,7 +51,10 @@ export const collectReports = async (
   let drafts: Draft[] = [];
   let outcome: PeriodOutcome | undefined;
 
-  if (moment === 'reminder') {
+  if (moment === 'reminder' && state.resumedAt && cutoff <= instant(state.resumedAt)) {
+    // Catching up after a pause: this reminder announced a cutoff that has passed meanwhile.
+    drafts = [];
+  } else if (moment === 'reminder') {
     const hoursBefore = Math.round(cutoff.diff(at, 'hours').hours);
     drafts = notReported.map((u) =>
       compose(def, 'reportReminder', liaisonOf(u), `${period}#${hoursBefore}h`, {
