@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import * as z from 'zod/mini';
 import { type CampaignDefinition, type Phase, StoredDefinition } from '../domain/definition.ts';
-import { ConflictError } from '../domain/errors.ts';
+import { ConflictError, ValidationError } from '../domain/errors.ts';
 import type { CampaignStore, WorkflowEngine } from '../domain/ports.ts';
 import type { AuditEvent, CampaignRecord, CampaignStatus, Checkpoint } from '../domain/records.ts';
 import { type Instant, instant, iso, localDate } from '../domain/schedule.ts';
@@ -64,7 +64,14 @@ interface Loaded {
   def: CampaignDefinition;
 }
 
-const load = async (store: CampaignStore, campaignId: string): Promise<Loaded> => {
+const load = async (store: CampaignStore, campaignId: string, reason: string): Promise<Loaded> => {
+  // Checked here as well as at the API: every control is audited with its why, whoever calls it.
+  const parsed = Reason.safeParse(reason);
+  if (!parsed.success) {
+    throw new ValidationError('a control needs a reason (1–500 characters): it goes into the audit trail', [
+      { path: 'reason', message: 'required, at most 500 characters' },
+    ]);
+  }
   const record = await loadCampaign(store, campaignId);
   const checkpoint = await store.getCheckpoint(campaignId);
   if (!checkpoint) throw new Error(`campaign "${campaignId}" has no checkpoint`);
@@ -131,7 +138,7 @@ export const pauseCampaign = async (
   input: ControlInput,
   at: Instant,
 ): Promise<ControlResult> => {
-  const loaded = await load(store, input.campaignId);
+  const loaded = await load(store, input.campaignId, input.reason);
   const { record, checkpoint } = loaded;
   refuseUnless(record, ['running'], 'pause');
   const state = stateOf(loaded);
@@ -162,7 +169,7 @@ export const resumeCampaign = async (
   input: ControlInput,
   at: Instant,
 ): Promise<ControlResult> => {
-  const loaded = await load(store, input.campaignId);
+  const loaded = await load(store, input.campaignId, input.reason);
   const { record, checkpoint, def } = loaded;
   // A resume whose execution never started (the start failed after the write): start it now.
   if (record.status === 'running' && !record.executionStartedAt && checkpoint.state) {
@@ -229,7 +236,7 @@ export const advancePhase = async (
   input: ControlInput,
   at: Instant,
 ): Promise<ControlResult> => {
-  const loaded = await load(store, input.campaignId);
+  const loaded = await load(store, input.campaignId, input.reason);
   const { record, checkpoint, def } = loaded;
   refuseUnless(record, ['running'], 'advance the phase');
   const current = stateOf(loaded);
@@ -292,7 +299,7 @@ export const extendPhase = async (
   input: ControlInput & { days: number },
   at: Instant,
 ): Promise<ControlResult> => {
-  const loaded = await load(store, input.campaignId);
+  const loaded = await load(store, input.campaignId, input.reason);
   const { record, checkpoint, def } = loaded;
   refuseUnless(record, ['running', 'paused'], 'extend the phase');
   const current = stateOf(loaded);
@@ -373,7 +380,7 @@ export const closeCampaign = async (
   input: ControlInput,
   at: Instant,
 ): Promise<ControlResult> => {
-  const loaded = await load(store, input.campaignId);
+  const loaded = await load(store, input.campaignId, input.reason);
   const { record, checkpoint } = loaded;
   refuseUnless(record, ['draft', 'running', 'paused', 'failed'], 'close');
   const generation = record.generation + 1;
