@@ -411,3 +411,71 @@ export const closeCampaign = async (
   if (drain) await startGeneration(store, engine, record.id, name, drain, at);
   return resultOf(record.id, 'closed', generation, drain ? name : null, checkpoint.state, audit);
 };
+
+/**
+ * Wakes the workflow earlier when a command between two wakes makes something fall due before the
+ * next planned wake (an item ordered with a 2-hour deadline, a moved deadline): the execution is
+ * moved to a new generation whose first step is the deadline check at `dueAt`. `false` when the
+ * planned wake comes first anyway, or the campaign is not running a phase.
+ */
+export const wakeForDeadline = async (
+  store: CampaignStore,
+  engine: WorkflowEngine,
+  campaignId: string,
+  dueAt: string,
+  at: Instant,
+): Promise<boolean> => {
+  // A step that saved its checkpoint meanwhile makes the write fail: read again and decide again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await wakeOnce(store, engine, campaignId, dueAt, at);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt === 3) return false;
+    }
+  }
+};
+
+const wakeOnce = async (
+  store: CampaignStore,
+  engine: WorkflowEngine,
+  campaignId: string,
+  dueAt: string,
+  at: Instant,
+): Promise<boolean> => {
+  const record = await loadCampaign(store, campaignId);
+  const checkpoint = await store.getCheckpoint(campaignId);
+  const state = checkpoint?.state;
+  if (record.status !== 'running' || !checkpoint || !state || state.phaseStatus !== 'running') return false;
+  const wakeAt = dueAt < iso(at) ? iso(at) : dueAt;
+  if (state.next.at <= wakeAt || state.next.action === 'done') return false;
+  const generation = record.generation + 1;
+  const name = executionName(record.id, generation);
+  const next: CampaignState = {
+    ...nextGeneration(state, generation, at),
+    next: { at: wakeAt, action: 'checkDeadlines', moment: 'deadlines' },
+  };
+  await store.applyControl(record.id, {
+    expect: { generation: record.generation, status: ['running'], rev: checkpoint.rev },
+    set: { generation, executionName: name },
+    remove: ['executionStartedAt'],
+    checkpoint: { generation, status: 'running', state: next },
+    audit: {
+      at: iso(at),
+      actor: 'workflow',
+      action: 'workflow.rescheduled',
+      detail: {
+        reason: 'an item falls due before the next planned wake',
+        dueAt,
+        plannedWake: state.next.at,
+        execution: name,
+      },
+    },
+  });
+  await stopQuietly(
+    engine,
+    record.executionName,
+    'rescheduled: an item falls due before the next planned wake',
+  );
+  await startGeneration(store, engine, record.id, name, next, at);
+  return true;
+};
