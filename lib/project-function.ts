@@ -5,8 +5,12 @@ import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-l
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { API_FUNCTIONS } from '../functions/shared/http/api-routes.ts';
 
-/** The folders under functions/ that are Lambdas; the local runtime maps state machine tasks to them by this name. */
+/**
+ * The campaign's own Lambdas under functions/: launch and the functions the state machine invokes.
+ * The local runtime maps state machine tasks to their handlers by this name.
+ */
 export const FUNCTION_FOLDERS = [
   'launch-campaign',
   'phase',
@@ -17,10 +21,19 @@ export const FUNCTION_FOLDERS = [
 ] as const;
 export type FunctionFolder = (typeof FUNCTION_FOLDERS)[number];
 
+/** The HTTP API's Lambdas, one per area of the route table (functions/shared/http/api-routes.ts). */
+export const API_FUNCTION_FOLDERS = API_FUNCTIONS;
+export type ApiFunctionFolder = (typeof API_FUNCTION_FOLDERS)[number];
+
+/** Every Lambda the app deploys: what the stack bundles and the benchmark measures. */
+export const ALL_FUNCTION_FOLDERS = [...FUNCTION_FOLDERS, ...API_FUNCTION_FOLDERS] as const;
+export type ProjectFunctionFolder = (typeof ALL_FUNCTION_FOLDERS)[number];
+
 export const functionsRoot = join(import.meta.dirname, '..', 'functions');
 
 /** The entry file of a Lambda, as the stack bundles it (and the benchmark measures it). */
-export const functionEntry = (folder: FunctionFolder): string => join(functionsRoot, folder, 'index.ts');
+export const functionEntry = (folder: ProjectFunctionFolder): string =>
+  join(functionsRoot, folder, 'index.ts');
 
 /**
  * esbuild settings of every deployed bundle; the benchmark builds with the same ones.
@@ -43,7 +56,7 @@ export const BUNDLING: BundlingOptions = {
 };
 
 export interface ProjectFunctionProps {
-  folder: FunctionFolder;
+  folder: ProjectFunctionFolder;
   description: string;
   environment?: Record<string, string>;
   timeout?: Duration;

@@ -3,16 +3,20 @@ import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } fr
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TABLE } from '../functions/shared/adapters/table-design.ts';
+import { StaffDirectory } from './staff-directory.ts';
 
 /**
- * What must outlive every deployment: the campaign table and the bulletins sent to leaders. RETAIN
- * and deletion protection, apart from the stateless stack so that replacing functions or the state
- * machine can never touch them.
+ * What must outlive every deployment: the campaign table, the bulletins sent to leaders and the
+ * staff's accounts (the Cognito user pool and its role groups). RETAIN and deletion protection,
+ * apart from the stateless stack so that replacing functions, the API or the state machine can
+ * never touch them.
  */
 export class StatefulStack extends Stack {
   readonly table: TableV2;
   /** The weekly bulletins as documents (HTML, Markdown, CSV, SVG) under <campaignId>/bulletins/. */
   readonly bulletins: Bucket;
+  /** The API's users: one Cognito group per role, a liaison's unit as `custom:unit`. */
+  readonly staff: StaffDirectory;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -59,5 +63,7 @@ export class StatefulStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'bulletins/',
     });
+
+    this.staff = new StaffDirectory(this, 'Staff');
   }
 }

@@ -1,4 +1,5 @@
-import { ArnFormat, Aws, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -7,12 +8,15 @@ import { ConfigurationSet, EmailIdentity, Identity, SuppressionReasons } from 'a
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ROBOT_SECRET_PREFIX } from '../functions/shared/domain/definition.ts';
+import { CampaignApi } from './campaign-api.ts';
 import { CampaignWorkflow } from './campaign-workflow.ts';
 import { ProjectFunction } from './project-function.ts';
 
 export interface StatelessStackProps extends StackProps {
   table: ITableV2;
   bulletins: IBucket;
+  /** The staff's accounts (stateful stack); the HTTP API's authorizer trusts its tokens. */
+  userPool: IUserPool;
   /**
    * The domain mail is sent from (SES identity, verified with DKIM records the stack outputs);
    * the CDK context value `zhili:senderDomain` sets it at deploy time.
@@ -22,9 +26,10 @@ export interface StatelessStackProps extends StackProps {
 
 export const STATE_MACHINE_NAME = 'zhili-campaign';
 
-/** Functions, the campaign state machine and the notification topic: replaceable at every deploy. */
+/** Functions, the campaign state machine, the HTTP API and the notification topic: replaceable at every deploy. */
 export class StatelessStack extends Stack {
   readonly workflow: CampaignWorkflow;
+  readonly api: CampaignApi;
   readonly functions: Record<string, ProjectFunction>;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -136,7 +141,30 @@ export class StatelessStack extends Stack {
       );
     }
 
-    this.functions = { launch, phase, collectReports, checkDeadlines, notify, continueCampaign };
+    this.api = new CampaignApi(this, 'Api', {
+      table,
+      bulletins,
+      userPool: props.userPool,
+      stateMachineName: STATE_MACHINE_NAME,
+      stateMachineArn,
+    });
+    const {
+      'api-campaigns': apiCampaigns,
+      'api-work': apiWork,
+      'api-notifications': apiNotifications,
+    } = this.api.functions;
+
+    this.functions = {
+      launch,
+      phase,
+      collectReports,
+      checkDeadlines,
+      notify,
+      continueCampaign,
+      apiCampaigns,
+      apiWork,
+      apiNotifications,
+    };
     this.workflow = new CampaignWorkflow(this, 'CampaignWorkflow', {
       stateMachineName: STATE_MACHINE_NAME,
       phase: phase.fn,
@@ -145,5 +173,17 @@ export class StatelessStack extends Stack {
       notify: notify.fn,
       continueCampaign: continueCampaign.fn,
     });
+
+    // What the CLI needs to reach the deployed API: `zhili --api <ApiUrl>`, signing in to the pool's CLI client.
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'UserPoolId', {
+      value: props.userPool.userPoolId,
+      description: 'Cognito user pool of the staff',
+    });
+    new CfnOutput(this, 'UserPoolClientId', {
+      value: this.api.client.userPoolClientId,
+      description: 'App client of the zhili CLI (no secret)',
+    });
+    new CfnOutput(this, 'Region', { value: this.region, description: 'Region of the API and the user pool' });
   }
 }

@@ -14,8 +14,9 @@ export const buildApp = (props: AppProps = {}) => {
     env,
     table: stateful.table,
     bulletins: stateful.bulletins,
+    userPool: stateful.staff.userPool,
     senderDomain: app.node.tryGetContext('zhili:senderDomain') as string | undefined,
-    description: 'zhili: functions, campaign state machine, notifications',
+    description: 'zhili: functions, campaign state machine, HTTP API, notifications',
   });
   return { app, stateful, stateless };
 };

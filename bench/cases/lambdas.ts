@@ -6,7 +6,7 @@ import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { synthesize } from '../../bin/local/synthesized.ts';
-import { BUNDLING, FUNCTION_FOLDERS, functionEntry } from '../../lib/project-function.ts';
+import { ALL_FUNCTION_FOLDERS, BUNDLING, functionEntry } from '../../lib/project-function.ts';
 import { type BenchCase, type Figure, median } from '../harness.ts';
 
 /**
@@ -121,7 +121,7 @@ const deployedEnvironments = (): Map<string, Record<string, string>> => {
     const env = Object.fromEntries(
       Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `bench-${k.toLowerCase()}`]),
     );
-    const folder = FUNCTION_FOLDERS.find((f) => env.POWERTOOLS_SERVICE_NAME === `zhili-${f}`);
+    const folder = ALL_FUNCTION_FOLDERS.find((f) => env.POWERTOOLS_SERVICE_NAME === `zhili-${f}`);
     if (folder) envs.set(folder, env);
   }
   return envs;
@@ -162,7 +162,7 @@ const lambdas: BenchCase = {
       { name: EMPTY, entry: join(fixtures, 'empty-handler.ts'), bundling: BUNDLING },
       { name: DYNAMODB, entry: join(fixtures, 'dynamodb-client.ts'), bundling: BUNDLING },
       { name: DYNAMODB_SDK_CHAIN, entry: join(fixtures, 'dynamodb-client.ts'), bundling: sdkChain },
-      ...FUNCTION_FOLDERS.map((folder) => ({
+      ...ALL_FUNCTION_FOLDERS.map((folder) => ({
         name: folder,
         entry: functionEntry(folder),
         bundling: BUNDLING,
@@ -176,7 +176,7 @@ const lambdas: BenchCase = {
     const empty = { bytes: byName(EMPTY).bytes, ms: importMs(EMPTY) };
     const dynamodb = { bytes: byName(DYNAMODB).bytes, ms: importMs(DYNAMODB) };
 
-    const functions = FUNCTION_FOLDERS.map((name) => {
+    const functions = ALL_FUNCTION_FOLDERS.map((name) => {
       const bundle = byName(name);
       return {
         name,

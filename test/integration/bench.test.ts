@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCases, SECTIONS } from '../../bench/harness.ts';
 import { runBench } from '../../bench/run.ts';
-import { FUNCTION_FOLDERS } from '../../lib/project-function.ts';
+import { ALL_FUNCTION_FOLDERS } from '../../lib/project-function.ts';
 import { sharedDb } from '../support/local-db.ts';
 
 /** The benchmark runs end to end in its smoke mode (tiny campaigns, one import per bundle). No timings are asserted. */
@@ -18,7 +18,7 @@ describe('npm run bench (smoke mode)', () => {
     const { rows, results } = await runBench({ quick: true, db: sharedDb() });
 
     const functions = results.functions as { name: string; bundleBytes: number; importMs: number }[];
-    expect(functions.map((f) => f.name)).toEqual([...FUNCTION_FOLDERS]);
+    expect(functions.map((f) => f.name)).toEqual([...ALL_FUNCTION_FOLDERS]);
     for (const f of functions) {
       expect(f.bundleBytes).toBeGreaterThan(0);
       expect(f.importMs).toBeGreaterThan(0);
