@@ -2,6 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
 import { keys } from '../../functions/shared/adapters/table-design.ts';
+import { NotFoundError } from '../../functions/shared/domain/errors.ts';
 import type { Notification, TaskRecord } from '../../functions/shared/domain/records.ts';
 import { freshStore } from '../support/local-db.ts';
 
@@ -119,6 +120,36 @@ describe('DynamoCampaignStore on DynamoDB Local', () => {
         'x3',
         'x4',
       ]);
+    });
+  });
+
+  describe('units', () => {
+    it('replaces an existing unit, and refuses one the campaign does not have, writing nothing', async () => {
+      // Prepare
+      const unit = {
+        id: 'u1',
+        name: '东风社区',
+        kind: 'community' as const,
+        leader: { name: '张丽' },
+        liaison: { name: '刘洋' },
+        gridWorkers: [],
+        reports: true,
+      };
+      await ctx.doc.send(
+        new PutCommand({
+          TableName: ctx.tableName,
+          Item: { pk: keys.campaign('c6'), sk: keys.unit('u1'), ...unit },
+        }),
+      );
+
+      // Act
+      await store.putUnit('c6', { ...unit, liaison: { name: '王敏', phone: '13800000099' } });
+      const stranger = await store.putUnit('c6', { ...unit, id: 'u2' }).catch((error: Error) => error);
+
+      // Assess
+      expect((await store.getUnit('c6', 'u1'))?.liaison).toEqual({ name: '王敏', phone: '13800000099' });
+      expect(stranger).toEqual(new NotFoundError('unit "u2" is not a unit of campaign "c6"'));
+      expect(await store.getUnit('c6', 'u2')).toBeNull();
     });
   });
 

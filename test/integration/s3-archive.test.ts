@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3BulletinArchive } from '../../functions/shared/adapters/bulletin-archive.ts';
 
 /**
- * The S3 archive against a real HTTP server on loopback that checks each PutObject's SigV4
- * signature with its own, independent implementation of the algorithm, and can be told to fail.
+ * The S3 archive against a real HTTP server on loopback that checks each PutObject's and
+ * GetObject's SigV4 signature with its own, independent implementation of the algorithm, keeps
+ * what was put, and can be told to fail.
  */
 
 const CREDENTIALS = {
@@ -32,7 +33,13 @@ const verifySigV4 = (req: IncomingMessage, body: Buffer): { ok: boolean; reason?
   const payloadHash = String(req.headers['x-amz-content-sha256']);
   if (payloadHash !== sha256(body)) return { ok: false, reason: 'payload hash does not match the body' };
   const names = (signedHeaders as string).split(';');
-  for (const required of ['host', 'x-amz-date', 'x-amz-content-sha256', 'content-type'])
+  const signedNeeded = [
+    'host',
+    'x-amz-date',
+    'x-amz-content-sha256',
+    ...(req.method === 'PUT' ? ['content-type'] : []),
+  ];
+  for (const required of signedNeeded)
     if (!names.includes(required)) return { ok: false, reason: `${required} is not signed` };
   const canonical = [
     req.method,
@@ -62,6 +69,7 @@ describe('S3BulletinArchive against a loopback server that checks SigV4', () => 
     verdict: { ok: boolean; reason?: string };
   }[] = [];
   let failNext = false;
+  const objects = new Map<string, { contentType: string; body: Buffer }>();
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -76,10 +84,19 @@ describe('S3BulletinArchive against a loopback server that checks SigV4', () => 
           body: body.toString('utf8'),
           verdict,
         });
+        const url = String(req.url);
         if (failNext) {
           failNext = false;
           res.writeHead(503).end('<Error><Code>SlowDown</Code></Error>');
-        } else res.writeHead(verdict.ok ? 200 : 403).end(verdict.reason ?? '');
+        } else if (!verdict.ok) res.writeHead(403).end(verdict.reason ?? '');
+        else if (req.method === 'PUT') {
+          objects.set(url, { contentType: String(req.headers['content-type']), body });
+          res.writeHead(200).end();
+        } else {
+          const object = objects.get(url);
+          if (object) res.writeHead(200, { 'content-type': object.contentType }).end(object.body);
+          else res.writeHead(404).end('<Error><Code>NoSuchKey</Code></Error>');
+        }
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -112,6 +129,31 @@ describe('S3BulletinArchive against a loopback server that checks SigV4', () => 
     expect(last?.url).toBe('/zhili-bulletins/safety-2027/bulletins/2027-06-14.html');
     expect(last?.contentType).toBe('text/html; charset=utf-8');
     expect(last?.body).toBe('<h1>工作情况通报</h1>');
+  });
+
+  it('gets a document it put with a valid signature, and null for one that is not there', async () => {
+    // Prepare
+    await archive().put({
+      campaignId: 'safety-2027',
+      name: 'bulletins/2027-06-21.md',
+      contentType: 'text/markdown',
+      body: '## 第2期 通报',
+    });
+
+    // Act
+    const found = await archive().get('safety-2027', 'bulletins/2027-06-21.md');
+    const missing = await archive().get('safety-2027', 'bulletins/2027-06-28.md');
+
+    // Assess
+    expect(found).toEqual({
+      campaignId: 'safety-2027',
+      name: 'bulletins/2027-06-21.md',
+      contentType: 'text/markdown',
+      body: '## 第2期 通报',
+    });
+    expect(missing).toBeNull();
+    const gets = received.filter((r) => r.url.endsWith('.md') && r.body === '');
+    expect(gets.map((g) => g.verdict)).toEqual([{ ok: true }, { ok: true }]);
   });
 
   it('throws with the status when S3 refuses, so the step fails and is retried', async () => {

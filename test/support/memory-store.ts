@@ -1,7 +1,7 @@
 import type * as z from 'zod/mini';
 import { keys } from '../../functions/shared/adapters/table-design.ts';
 import { type CampaignDefinition, Unit } from '../../functions/shared/domain/definition.ts';
-import { ConflictError } from '../../functions/shared/domain/errors.ts';
+import { ConflictError, NotFoundError } from '../../functions/shared/domain/errors.ts';
 import { HazardEvent, HazardRecord, isOpen } from '../../functions/shared/domain/hazard.ts';
 import type {
   ArchiveDocument,
@@ -200,6 +200,14 @@ export class MemoryCampaignStore implements CampaignStore {
 
   async getUnit(campaignId: string, unitId: string): Promise<Unit | null> {
     return (await this.listUnits(campaignId)).find((u) => u.id === unitId) ?? null;
+  }
+
+  async putUnit(campaignId: string, unit: Unit): Promise<void> {
+    this.writes++;
+    if (!this.partitions.get(campaignId)?.has(`UNIT#${unit.id}`)) {
+      throw new NotFoundError(`unit "${unit.id}" is not a unit of campaign "${campaignId}"`);
+    }
+    this.partition(campaignId).set(`UNIT#${unit.id}`, marshal(unit));
   }
 
   async putPhase(campaignId: string, record: PhaseRecord): Promise<void> {
@@ -469,7 +477,9 @@ export class MemoryCampaignStore implements CampaignStore {
 
   async retryDeadNotifications(campaignId: string, at: string, ids?: string[]): Promise<string[]> {
     const targets = ids ?? (await this.listNotifications(campaignId, 'dead')).map((n) => n.id);
-    return targets.filter((id) =>
+    // As the adapter's conditional update: an id that is not in the outbox is skipped, not created.
+    const known = targets.filter((id) => this.partition(campaignId).has(`OUTBOX#${id}`));
+    return known.filter((id) =>
       this.updateOutbox(campaignId, id, (item) => {
         if (item.status !== 'dead') return null;
         const { deadAt: _d, deferredBy: _b, ...rest } = item;
@@ -507,6 +517,11 @@ export class MemoryBulletinArchive implements BulletinArchive {
     const address = `memory://${document.campaignId}/${document.name}`;
     this.documents.set(address, { contentType: document.contentType, body: document.body });
     return address;
+  }
+
+  async get(campaignId: string, name: string): Promise<ArchiveDocument | null> {
+    const document = this.documents.get(`memory://${campaignId}/${name}`);
+    return document ? { campaignId, name, ...document } : null;
   }
 }
 

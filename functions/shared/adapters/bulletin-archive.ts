@@ -1,8 +1,8 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
 import type { ArchiveDocument, BulletinArchive } from '../domain/ports.ts';
@@ -74,73 +74,165 @@ export class S3BulletinArchive implements BulletinArchive {
     return typeof region === 'function' ? region() : region;
   }
 
-  async put(document: ArchiveDocument): Promise<string> {
+  /** Where a document lives: host, path and key, the same for its PUT and its GET. */
+  private target(campaignId: string, name: string) {
     const { bucket, endpoint } = this.options;
-    const region = this.region();
-    const key = `${document.campaignId}/${safeName(document.name)}`;
-    const body = Buffer.from(document.body, 'utf8');
-    const hostname = endpoint?.hostname ?? `${bucket}.s3.${region}.amazonaws.com`;
-    const host = endpoint?.port ? `${hostname}:${endpoint.port}` : hostname;
-    const path = `${endpoint ? `/${bucket}` : ''}/${key.split('/').map(encodeURIComponent).join('/')}`;
-    const signed = await this.signer.sign({
-      method: 'PUT',
+    const key = `${campaignId}/${safeName(name)}`;
+    const hostname = endpoint?.hostname ?? `${bucket}.s3.${this.region()}.amazonaws.com`;
+    return {
+      key,
       protocol: endpoint?.protocol ?? 'https:',
       hostname,
       port: endpoint?.port,
-      path,
+      host: endpoint?.port ? `${hostname}:${endpoint.port}` : hostname,
+      path: `${endpoint ? `/${bucket}` : ''}/${key.split('/').map(encodeURIComponent).join('/')}`,
+    } as const;
+  }
+
+  /** One SigV4-signed request of S3's, sent over Node's http(s). */
+  private async signedRequest(
+    method: 'GET' | 'PUT',
+    target: ReturnType<S3BulletinArchive['target']>,
+    headers: Record<string, string>,
+    body?: Buffer,
+  ): Promise<S3Answer> {
+    const payload = body ?? Buffer.alloc(0);
+    const signed = await this.signer.sign({
+      method,
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      path: target.path,
       query: {},
       headers: {
-        host,
+        host: target.host,
+        ...headers,
+        'x-amz-content-sha256': createHash('sha256').update(payload).digest('hex'),
+      },
+      ...(body ? { body } : {}),
+    });
+    return send(
+      target.protocol,
+      { method, hostname: target.hostname, port: target.port, path: target.path, headers: signed.headers },
+      body,
+    );
+  }
+
+  async put(document: ArchiveDocument): Promise<string> {
+    const { bucket } = this.options;
+    const target = this.target(document.campaignId, document.name);
+    const body = Buffer.from(document.body, 'utf8');
+    const status = await this.signedRequest(
+      'PUT',
+      target,
+      {
         'content-type': `${document.contentType}; charset=utf-8`,
         'content-length': String(body.byteLength),
-        'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
       },
-      body,
-    });
-    const status = await send(
-      endpoint?.protocol ?? 'https:',
-      { hostname, port: endpoint?.port, path, headers: signed.headers },
       body,
     );
     if (status.code < 200 || status.code >= 300) {
       throw new Error(
-        `S3 PutObject s3://${bucket}/${key} failed with HTTP ${status.code}: ${status.text.slice(0, 500)}`,
+        `S3 PutObject s3://${bucket}/${target.key} failed with HTTP ${status.code}: ${status.text.slice(0, 500)}`,
       );
     }
-    return `s3://${bucket}/${key}`;
+    return `s3://${bucket}/${target.key}`;
   }
+
+  /** A signed GetObject; null when there is no such document (404 NoSuchKey). */
+  async get(campaignId: string, name: string): Promise<ArchiveDocument | null> {
+    const { bucket } = this.options;
+    const target = this.target(campaignId, name);
+    const answer = await this.signedRequest('GET', target, {});
+    if (answer.code === 404 || /<Code>NoSuchKey<\/Code>/.test(answer.text)) return null;
+    if (answer.code < 200 || answer.code >= 300) {
+      throw new Error(
+        `S3 GetObject s3://${bucket}/${target.key} failed with HTTP ${answer.code}: ${answer.text.slice(0, 500)}`,
+      );
+    }
+    return {
+      campaignId,
+      name,
+      contentType: (answer.contentType ?? contentTypeOf(name)).split(';')[0]?.trim() || contentTypeOf(name),
+      body: answer.text,
+    };
+  }
+}
+
+interface S3Answer {
+  code: number;
+  text: string;
+  contentType?: string;
 }
 
 const send = (
   protocol: 'http:' | 'https:',
-  target: { hostname: string; port?: number; path: string; headers: Record<string, string> },
-  body: Buffer,
-): Promise<{ code: number; text: string }> =>
+  target: {
+    method: 'GET' | 'PUT';
+    hostname: string;
+    port?: number;
+    path: string;
+    headers: Record<string, string>;
+  },
+  body?: Buffer,
+): Promise<S3Answer> =>
   new Promise((resolve, reject) => {
     const request = (protocol === 'https:' ? httpsRequest : httpRequest)(
-      { ...target, method: 'PUT', timeout: 10_000 },
+      { ...target, timeout: 10_000 },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () =>
-          resolve({ code: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            code: response.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            contentType: response.headers['content-type'],
+          }),
         );
         response.on('error', reject);
       },
     );
-    request.on('timeout', () => request.destroy(new Error('S3 PutObject timed out after 10 s')));
+    const operation = target.method === 'PUT' ? 'PutObject' : 'GetObject';
+    request.on('timeout', () => request.destroy(new Error(`S3 ${operation} timed out after 10 s`)));
     request.on('error', reject);
     request.end(body);
   });
 
-/** Locally: files under the campaign's out/ folder, where the local run's other results are. */
+/** The archive's documents by extension, for stores that keep no content type of their own. */
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.md': 'text/markdown',
+  '.csv': 'text/csv',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+const contentTypeOf = (name: string): string => CONTENT_TYPES[extname(name)] ?? 'application/octet-stream';
+
+/**
+ * Locally: files under the campaign's out/ folder, where the local run's other results are. `root`
+ * is that folder, or, where one runtime serves several campaigns (`zhili serve`), a function that
+ * gives each campaign's.
+ */
 export class FileBulletinArchive implements BulletinArchive {
-  constructor(private readonly root: string) {}
+  constructor(private readonly root: string | ((campaignId: string) => string)) {}
+
+  private path(campaignId: string, name: string): string {
+    const root = typeof this.root === 'function' ? this.root(campaignId) : this.root;
+    return resolve(join(root, safeName(name)));
+  }
 
   async put(document: ArchiveDocument): Promise<string> {
-    const path = resolve(join(this.root, safeName(document.name)));
+    const path = this.path(document.campaignId, document.name);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, document.body, 'utf8');
     return path;
+  }
+
+  async get(campaignId: string, name: string): Promise<ArchiveDocument | null> {
+    const body = await readFile(this.path(campaignId, name), 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    return body === null ? null : { campaignId, name, contentType: contentTypeOf(name), body };
   }
 }

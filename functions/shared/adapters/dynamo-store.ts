@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod/mini';
 import { type CampaignDefinition, Unit } from '../domain/definition.ts';
-import { ConflictError } from '../domain/errors.ts';
+import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import { HazardEvent, HazardRecord, isOpen } from '../domain/hazard.ts';
 import type { CampaignStore, ControlChange, DeferReason, NotificationOutcome } from '../domain/ports.ts';
 import {
@@ -333,6 +333,22 @@ export class DynamoCampaignStore implements CampaignStore {
 
   async getUnit(campaignId: string, unitId: string): Promise<Unit | null> {
     return this.getOne(Unit, campaignId, keys.unit(unitId));
+  }
+
+  async putUnit(campaignId: string, unit: Unit): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: keys.campaign(campaignId), sk: keys.unit(unit.id), ...unit },
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error))
+        throw new NotFoundError(`unit "${unit.id}" is not a unit of campaign "${campaignId}"`);
+      throw error;
+    }
   }
 
   async putPhase(campaignId: string, record: PhaseRecord): Promise<void> {

@@ -60,6 +60,8 @@ export interface CampaignStore {
   listUnits(campaignId: string): Promise<Unit[]>;
   /** One unit by id (a GetItem: a report must not read all 1,000 units). */
   getUnit(campaignId: string, unitId: string): Promise<Unit | null>;
+  /** Replaces a unit of an existing campaign (its members changed); the unit must exist. */
+  putUnit(campaignId: string, unit: Unit): Promise<void>;
 
   putPhase(campaignId: string, record: PhaseRecord): Promise<void>;
   listPhases(campaignId: string): Promise<PhaseRecord[]>;
@@ -174,6 +176,8 @@ export interface ArchiveDocument {
 export interface BulletinArchive {
   /** Stores one document and returns where it can be found (an s3:// or file address). */
   put(document: ArchiveDocument): Promise<string>;
+  /** One document of a campaign by its name (`bulletins/<period>.html`); null when there is none. */
+  get(campaignId: string, name: string): Promise<ArchiveDocument | null>;
 }
 
 export type DeferReason = NonNullable<Notification['deferredBy']>;
