@@ -25,7 +25,7 @@ import type { StepObserver } from './runtime.ts';
 interface Planned {
   at: Instant;
   what: string;
-  act: () => Promise<void>;
+  act: () => Promise<unknown>;
 }
 
 /** A stable number in [0, 100) from a key, so "random" behaviour is the same every run. */
@@ -95,7 +95,7 @@ export class CampaignSimulator implements StepObserver {
     private readonly plan: SimulationPlan = defaultPlan(def),
   ) {}
 
-  private schedule(at: Instant, what: string, act: () => Promise<void>): void {
+  private schedule(at: Instant, what: string, act: () => Promise<unknown>): void {
     this.planned.push({ at, what, act });
     this.planned.sort((a, b) => a.at.toMillis() - b.at.toMillis());
   }

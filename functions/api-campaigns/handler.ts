@@ -1,2 +1,20 @@
-/** Placeholder until the HTTP API lands: every route answers 501. */
-export const handler = async () => ({ statusCode: 501, body: '{"error":"NotImplemented"}' });
+import type { Logger } from '../shared/adapters/logger.ts';
+import { makeApiHandler } from '../shared/http/api-handler.ts';
+import { campaignSchemas } from '../shared/http/schemas/campaigns.ts';
+import { type CampaignRoutesDeps, campaignRoutes } from './routes.ts';
+
+export interface ApiCampaignsDeps extends CampaignRoutesDeps {
+  logger: Logger;
+  /** Check every answer against its schema (tests, the local server). */
+  checkResponses?: boolean;
+}
+
+/** HTTP API: definitions, campaigns and their steering, units, the audit trail, the OpenAPI document. */
+export const makeApiCampaignsHandler = ({ logger, checkResponses, ...deps }: ApiCampaignsDeps) =>
+  makeApiHandler({
+    fn: 'api-campaigns',
+    schemas: campaignSchemas,
+    routes: campaignRoutes(deps),
+    logger,
+    checkResponses,
+  });

@@ -1,1 +1,17 @@
-export { handler } from './handler.ts';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { storeFromEnv } from '../shared/adapters/aws-deps.ts';
+import { S3BulletinArchive } from '../shared/adapters/bulletin-archive.ts';
+import { getStringFromEnv } from '../shared/adapters/env.ts';
+import { createLogger } from '../shared/adapters/logger.ts';
+import { makeApiWorkHandler } from './handler.ts';
+
+export const handler = makeApiWorkHandler({
+  store: storeFromEnv(),
+  archive: new S3BulletinArchive({
+    bucket: getStringFromEnv('BULLETIN_BUCKET'),
+    region: () => getStringFromEnv('AWS_REGION'),
+    // The same credentials as the DynamoDB client: in the bundle, the Lambda part of the chain.
+    credentials: defaultProvider(),
+  }),
+  logger: createLogger('zhili-api-work'),
+});

@@ -2,6 +2,7 @@ import { scoreChecklist } from '../domain/checklist.ts';
 import { StoredDefinition } from '../domain/definition.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import type { CampaignStore } from '../domain/ports.ts';
+import type { InspectionRecord, TaskRecord } from '../domain/records.ts';
 import { type Instant, iso } from '../domain/schedule.ts';
 import { loadCampaign } from './advance.ts';
 
@@ -26,7 +27,8 @@ export const recordInspection = async (
   input: {
     campaignId: string;
     unitId: string;
-    round: number;
+    /** The acceptance round; the campaign's current one when left out. */
+    round?: number;
     /** The overall score; with a checklist, give `items` instead (or both, and they must agree). */
     score?: number;
     items?: Record<string, number>;
@@ -34,9 +36,10 @@ export const recordInspection = async (
     notes?: string;
   },
   at: Instant,
-): Promise<void> => {
-  const { def } = await runningCampaign(store, input.campaignId);
+): Promise<InspectionRecord> => {
+  const { record, def } = await runningCampaign(store, input.campaignId);
   await unitOf(store, input.campaignId, input.unitId);
+  const round = input.round ?? record.round;
   const checklist = def.acceptance.checklist;
   if (input.items && checklist.length === 0) {
     throw new ValidationError('this campaign has no checklist; give an overall score', [
@@ -55,38 +58,49 @@ export const recordInspection = async (
       { path: 'score', message: 'must be 0–100' },
     ]);
   }
-  await store.putInspection(input.campaignId, {
+  const inspection: InspectionRecord = {
     unitId: input.unitId,
-    round: input.round,
+    round,
     score,
     inspector: input.inspector,
     at: iso(at),
     notes: input.notes ?? '',
     ...(input.items ? { items: input.items } : {}),
-  });
+  };
+  await store.putInspection(input.campaignId, inspection);
   await store.appendAudit(input.campaignId, {
     at: iso(at),
     actor: input.inspector,
     action: 'inspection.recorded',
-    detail: { unitId: input.unitId, round: input.round, score },
+    detail: { unitId: input.unitId, round, score },
   });
+  return inspection;
 };
 
 export const completeTask = async (
   store: CampaignStore,
-  input: { campaignId: string; taskId: string; actor: string },
+  input: {
+    campaignId: string;
+    taskId: string;
+    actor: string;
+    /** Looks at the task as read before anything is written; throws to refuse (the API's unit scoping). */
+    check?: (task: TaskRecord) => void;
+  },
   at: Instant,
-): Promise<void> => {
+): Promise<TaskRecord> => {
   await runningCampaign(store, input.campaignId);
   const task = await store.getTask(input.campaignId, input.taskId);
   if (!task)
     throw new NotFoundError(`task "${input.taskId}" is not a task of campaign "${input.campaignId}"`);
+  input.check?.(task);
   if (task.status === 'done') throw new ConflictError(`task "${input.taskId}" is already done`);
-  await store.putTask(input.campaignId, { ...task, status: 'done', doneAt: iso(at), nextCheckAt: undefined });
+  const done: TaskRecord = { ...task, status: 'done', doneAt: iso(at), nextCheckAt: undefined };
+  await store.putTask(input.campaignId, done);
   await store.appendAudit(input.campaignId, {
     at: iso(at),
     actor: input.actor,
     action: 'task.done',
     detail: { taskId: input.taskId },
   });
+  return done;
 };

@@ -34,10 +34,19 @@ export const speaksForOffice = (def: CampaignDefinition, actor: string): boolean
   return office.head.name === actor || office.staff.some((p) => p.name === actor);
 };
 
+/**
+ * Who acts. `asOffice`, when given, decides whether the actor speaks for the office (the API decides
+ * by the signed-in role); without it the actor's name does (the CLI and the local run pass names).
+ */
+export interface HazardActor {
+  actor: string;
+  asOffice?: boolean;
+}
+
 const contextFor = async (
   store: CampaignStore,
   campaignId: string,
-  actor: string,
+  { actor, asOffice }: HazardActor,
   at: Instant,
 ): Promise<{ def: CampaignDefinition; ctx: HazardContext }> => {
   const record = await loadCampaign(store, campaignId);
@@ -48,7 +57,12 @@ const contextFor = async (
   const units = new Set((await store.listUnits(campaignId)).map((u) => u.id));
   return {
     def,
-    ctx: { at, actor, actorIsOffice: speaksForOffice(def, actor), unitExists: (id) => units.has(id) },
+    ctx: {
+      at,
+      actor,
+      actorIsOffice: asOffice ?? speaksForOffice(def, actor),
+      unitExists: (id) => units.has(id),
+    },
   };
 };
 
@@ -79,10 +93,10 @@ const save = async (
 /** 上报: records a hazard found in a unit; `fixedOnSpot` closes it at once with its evidence. */
 export const reportHazard = async (
   store: CampaignStore,
-  input: { campaignId: string; actor: string; report: ReportHazardInput },
+  input: HazardActor & { campaignId: string; report: ReportHazardInput },
   at: Instant,
 ): Promise<HazardRecord> => {
-  const { ctx } = await contextFor(store, input.campaignId, input.actor, at);
+  const { ctx } = await contextFor(store, input.campaignId, input, at);
   return save(store, input.campaignId, reportHazardRule(input.campaignId, input.report, ctx));
 };
 
@@ -99,11 +113,18 @@ export const getHazard = async (
 /** Every command after the report: the domain decides whether the item's state and the actor allow it. */
 export const actOnHazard = async (
   store: CampaignStore,
-  input: { campaignId: string; hazardId: string; actor: string; command: HazardCommandInput },
+  input: HazardActor & {
+    campaignId: string;
+    hazardId: string;
+    command: HazardCommandInput;
+    /** Looks at the item as read, before the rules do; throws to refuse (the API's unit scoping). */
+    check?: (item: HazardRecord) => void;
+  },
   at: Instant,
 ): Promise<HazardRecord> => {
-  const { ctx } = await contextFor(store, input.campaignId, input.actor, at);
+  const { ctx } = await contextFor(store, input.campaignId, input, at);
   const item = await getHazard(store, input.campaignId, input.hazardId);
+  input.check?.(item);
   return save(store, input.campaignId, applyHazardCommand(item, input.command, ctx));
 };
 

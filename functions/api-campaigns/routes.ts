@@ -1,0 +1,147 @@
+import { type CampaignDefinition, phaseGaps } from '../shared/domain/definition.ts';
+import { ConflictError, DefinitionError } from '../shared/domain/errors.ts';
+import { parseDefinition } from '../shared/domain/parse-definition.ts';
+import type { CampaignStore, WorkflowEngine } from '../shared/domain/ports.ts';
+import type { Instant } from '../shared/domain/schedule.ts';
+import type { RouteImpls } from '../shared/http/api-handler.ts';
+import { canSee, mustSee } from '../shared/http/principal.ts';
+import type { campaignSchemas, DefinitionBody } from '../shared/http/schemas/campaigns.ts';
+import { campaignStatus } from '../shared/use-cases/campaign-status.ts';
+import {
+  advancePhase,
+  closeCampaign,
+  extendPhase,
+  pauseCampaign,
+  resumeCampaign,
+} from '../shared/use-cases/controls.ts';
+import { createCampaign, launchCreated } from '../shared/use-cases/launch-campaign.ts';
+import { getUnit, listAudit, listCampaigns, listUnits } from '../shared/use-cases/reads.ts';
+import { updateUnitMembers } from '../shared/use-cases/units.ts';
+
+export interface CampaignRoutesDeps {
+  store: CampaignStore;
+  engine: WorkflowEngine;
+  /** The OpenAPI document served at /openapi.json. */
+  openApi: Record<string, unknown>;
+  /**
+   * Called after a control that moves the workflow (launch, resume, advance, extend): the local
+   * server plays its executions up to its clock there. Nothing to do on AWS.
+   */
+  afterWorkflowChange?: (at: Instant) => Promise<void>;
+}
+
+/**
+ * A definition from the body: YAML text (the campaign file) or JSON. The YAML parser is loaded only
+ * for YAML (it is about 113 KB), and only this function's bundle carries it.
+ */
+const definitionOf = async (body: DefinitionBody): Promise<CampaignDefinition> => {
+  if (body.yaml !== undefined) {
+    const { parseDefinitionYaml } = await import('../shared/domain/load-definition.ts');
+    return parseDefinitionYaml(body.yaml, 'yaml');
+  }
+  return parseDefinition(body.definition, 'definition');
+};
+
+export const campaignRoutes = (deps: CampaignRoutesDeps): RouteImpls<typeof campaignSchemas> => {
+  const { store, engine } = deps;
+  const moved = async (at: Instant) => deps.afterWorkflowChange?.(at);
+  return {
+    validateDefinition: async ({ body }) => {
+      try {
+        const def = await definitionOf(body);
+        return {
+          valid: true,
+          id: def.id,
+          title: def.title,
+          units: def.organisation.units.length,
+          tasks: def.tasks.length,
+          warnings: phaseGaps(def),
+          issues: [],
+        };
+      } catch (error) {
+        if (!(error instanceof DefinitionError)) throw error;
+        return { valid: false, warnings: [], issues: error.issues };
+      }
+    },
+
+    listCampaigns: async () => ({ campaigns: await listCampaigns(store) }),
+
+    createCampaign: async ({ body, principal, at }) => {
+      const def = await definitionOf(body);
+      const result = await createCampaign(store, def, at, { actor: principal.name });
+      if (!result.created) {
+        throw new ConflictError(
+          `campaign "${def.id}" exists already; choose another id or work with that one`,
+        );
+      }
+      return result;
+    },
+
+    getCampaign: async ({ params }) => campaignStatus(store, params.campaignId),
+
+    launchCampaign: async ({ params, principal, at }) => {
+      const result = await launchCreated(store, engine, params.campaignId, at, { actor: principal.name });
+      await moved(at);
+      return result;
+    },
+
+    pauseCampaign: async ({ params, body, principal, at }) =>
+      pauseCampaign(store, engine, { campaignId: params.campaignId, actor: principal.name, ...body }, at),
+
+    resumeCampaign: async ({ params, body, principal, at }) => {
+      const result = await resumeCampaign(
+        store,
+        engine,
+        { campaignId: params.campaignId, actor: principal.name, ...body },
+        at,
+      );
+      await moved(at);
+      return result;
+    },
+
+    advancePhase: async ({ params, body, principal, at }) => {
+      const result = await advancePhase(
+        store,
+        engine,
+        { campaignId: params.campaignId, actor: principal.name, ...body },
+        at,
+      );
+      await moved(at);
+      return result;
+    },
+
+    extendPhase: async ({ params, body, principal, at }) => {
+      const result = await extendPhase(
+        store,
+        engine,
+        { campaignId: params.campaignId, actor: principal.name, ...body },
+        at,
+      );
+      await moved(at);
+      return result;
+    },
+
+    closeCampaign: async ({ params, body, principal, at }) =>
+      closeCampaign(store, engine, { campaignId: params.campaignId, actor: principal.name, ...body }, at),
+
+    listAudit: async ({ params }) => ({ events: await listAudit(store, params.campaignId) }),
+
+    listUnits: async ({ params, principal }) => ({
+      units: (await listUnits(store, params.campaignId)).filter((u) => canSee(principal, u.id)),
+    }),
+
+    getUnit: async ({ params, principal }) => {
+      mustSee(
+        principal,
+        [params.unitId],
+        `unit "${params.unitId}" is not a unit of campaign "${params.campaignId}"`,
+      );
+      return getUnit(store, params.campaignId, params.unitId);
+    },
+
+    updateUnitMembers: async ({ params, body, principal, at }) =>
+      updateUnitMembers(store, { ...params, ...body, actor: principal.name }, at),
+
+    getOpenApi: async () => deps.openApi,
+  };
+};

@@ -1,0 +1,129 @@
+import type { HazardCommandInput, HazardRecord } from '../shared/domain/hazard.ts';
+import type { BulletinArchive, CampaignStore } from '../shared/domain/ports.ts';
+import { DocumentBody, type RouteImpls } from '../shared/http/api-handler.ts';
+import { canSee, mustActFor, mustSee, type Principal, speaksForOffice } from '../shared/http/principal.ts';
+import type { workSchemas } from '../shared/http/schemas/work.ts';
+import { completeTask, recordInspection } from '../shared/use-cases/actors.ts';
+import {
+  actOnHazard,
+  getHazard,
+  hazardTrail,
+  ledgerCounts,
+  listLedger,
+  reportHazard,
+} from '../shared/use-cases/hazards.ts';
+import { bulletinDocument, getBulletin, listBulletins, listReports } from '../shared/use-cases/reads.ts';
+import { submitReport } from '../shared/use-cases/submit-report.ts';
+
+export interface WorkRoutesDeps {
+  store: CampaignStore;
+  archive: BulletinArchive;
+}
+
+/** An item is a unit's when it was found there or is assigned to it. */
+const unitsOf = (item: HazardRecord): string[] => [item.unitId, item.responsibleUnit];
+
+const hiddenHazard = (campaignId: string, hazardId: string) =>
+  `hazard "${hazardId}" is not in the ledger of campaign "${campaignId}"`;
+
+/** A unit role's item: found in or assigned to its unit; any other is "not in the ledger" for it (404). */
+const mustSeeHazard = (principal: Principal, campaignId: string, item: HazardRecord): void =>
+  mustSee(principal, unitsOf(item), hiddenHazard(campaignId, item.id));
+
+export const workRoutes = ({ store, archive }: WorkRoutesDeps): RouteImpls<typeof workSchemas> => ({
+  submitReport: async ({ params, body, principal, at }) => {
+    mustActFor(principal, body.unitId, 'unitId');
+    return submitReport(
+      store,
+      {
+        campaignId: params.campaignId,
+        unitId: body.unitId,
+        period: body.period,
+        content: body.content,
+        actor: principal.name,
+      },
+      at,
+    );
+  },
+
+  listReports: async ({ params, query, principal }) => {
+    mustActFor(principal, query.unitId, 'unitId');
+    const reports = await listReports(store, params.campaignId, query);
+    return { reports: reports.filter((r) => canSee(principal, r.unitId)) };
+  },
+
+  listBulletins: async ({ params }) => ({ bulletins: await listBulletins(store, params.campaignId) }),
+
+  getBulletin: async ({ params, query }) => {
+    const format = query.format ?? 'json';
+    if (format === 'json') return getBulletin(store, params.campaignId, params.period);
+    const document = await bulletinDocument(store, archive, params.campaignId, params.period, format);
+    return new DocumentBody(`${document.contentType}; charset=utf-8`, document.body);
+  },
+
+  recordInspection: async ({ params, body, principal, at }) =>
+    recordInspection(store, { campaignId: params.campaignId, ...body, inspector: principal.name }, at),
+
+  completeTask: async ({ params, principal, at }) =>
+    completeTask(
+      store,
+      {
+        ...params,
+        actor: principal.name,
+        // A unit role finishes the tasks its unit leads; the office any.
+        check: (task) => mustActFor(principal, task.lead, `the lead of task "${task.id}"`),
+      },
+      at,
+    ),
+
+  reportHazard: async ({ params, body, principal, at }) => {
+    mustActFor(principal, body.unitId, 'unitId');
+    return reportHazard(
+      store,
+      {
+        campaignId: params.campaignId,
+        actor: principal.name,
+        asOffice: speaksForOffice(principal),
+        report: { ...body, reportedBy: principal.name },
+      },
+      at,
+    );
+  },
+
+  listHazards: async ({ params, query, principal, at }) => {
+    mustActFor(principal, query.unit, 'unit');
+    const filter = { unitId: query.unit, state: query.state, overdue: query.overdue, open: query.open };
+    const [items, counts] = await Promise.all([
+      listLedger(store, params.campaignId, filter, at),
+      ledgerCounts(store, params.campaignId, at),
+    ]);
+    return {
+      items: items.filter((item) => canSee(principal, ...unitsOf(item))),
+      counts: counts.filter((line) => canSee(principal, line.unitId)),
+    };
+  },
+
+  getHazard: async ({ params, principal }) => {
+    const item = await getHazard(store, params.campaignId, params.hazardId);
+    mustSeeHazard(principal, params.campaignId, item);
+    return { item, trail: await hazardTrail(store, params.campaignId, params.hazardId) };
+  },
+
+  actOnHazard: async ({ params, body, principal, at }) => {
+    const command = { ...(body as object), action: params.action } as HazardCommandInput;
+    // A unit role gives the work to no other unit than its own.
+    if ('responsibleUnit' in command) mustActFor(principal, command.responsibleUnit, 'responsibleUnit');
+    return actOnHazard(
+      store,
+      {
+        campaignId: params.campaignId,
+        hazardId: params.hazardId,
+        actor: principal.name,
+        asOffice: speaksForOffice(principal),
+        command,
+        check: (item) => mustSeeHazard(principal, params.campaignId, item),
+      },
+      at,
+    );
+  },
+});
