@@ -129,7 +129,7 @@ export const campaignSchemas = {
     body: DefinitionBody,
     response: ValidationReport,
     description:
-      'Answers 200 whether or not the definition is valid: `valid` says which, `issues` names every problem by field.',
+      'The body carries the campaign file as YAML text (`yaml`) or as JSON (`definition`; the fields of the README’s campaign file reference). Answers 200 whether or not the definition is valid: `valid` says which, `issues` names every problem by field.',
   },
   listCampaigns: { response: z.object({ campaigns: z.array(CampaignSummary) }) },
   createCampaign: {
