@@ -12,6 +12,7 @@ import { notifyPending } from '../functions/shared/use-cases/notify.ts';
 import { EXIT, fail, isoInstant, loadFile, printDefinitionError, stateDir } from './cli/common.ts';
 import { hazardCommand } from './cli/hazard-commands.ts';
 import { registerReportCommands } from './cli/report-commands.ts';
+import { registerServeCommands } from './cli/serve-command.ts';
 import { playCampaign } from './local/play.ts';
 import { LocalRuntime } from './local/runtime.ts';
 
@@ -181,6 +182,7 @@ program
   });
 
 registerReportCommands(program);
+registerServeCommands(program);
 program.addCommand(hazardCommand());
 const withLocalRuntime = async (id: string, json: boolean, run: (runtime: LocalRuntime) => Promise<void>) => {
   let runtime: LocalRuntime | undefined;

@@ -169,6 +169,8 @@ export class LocalRuntime implements WorkflowEngine {
     tableName?: string;
     /** Executions an earlier process left (their records, with the state a paused one waits in): they can be played on. */
     executions?: ExecutionRecord[];
+    /** Where bulletins go; by default files under `outDir` (one campaign's folder). */
+    archive?: BulletinArchive;
   }): Promise<LocalRuntime> {
     // Quiet by default: the local run prints its own progress; LOG_LEVEL=INFO shows the Lambdas' JSON logs.
     process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'ERROR';
@@ -184,7 +186,7 @@ export class LocalRuntime implements WorkflowEngine {
         receiver: options.receiver ?? process.env.ZHILI_NOTIFY_RECEIVER,
       });
     // Bulletins land next to the outbox, in the campaign's own folder under out/.
-    const archive = new FileBulletinArchive(options.outDir);
+    const archive = options.archive ?? new FileBulletinArchive(options.outDir);
     return new LocalRuntime(
       db,
       tableName,

@@ -50,6 +50,9 @@ export const groupsOf = (value: string | string[] | undefined): string[] => {
     .filter(Boolean);
 };
 
+/** "an admin", "a liaison": roles in messages. */
+export const aRole = (role: Role): string => `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`;
+
 /** The role among the groups, the most capable first (the order of ROLES) when someone holds several. */
 const roleOf = (groups: string[]): Role | undefined => ROLES.find((role) => groups.includes(role));
 
@@ -74,7 +77,7 @@ export const principalOf = (raw: Record<string, unknown> | undefined): Principal
   const unit = UnitId.safeParse(claims['custom:unit']);
   if (!unit.success) {
     throw new ForbiddenError(
-      `a ${role} acts for one unit, and your account names none (custom:unit); ask an administrator to set it`,
+      `${aRole(role)} acts for one unit, and your account names none (custom:unit); ask an administrator to set it`,
     );
   }
   return { sub: claims.sub, name, role, unitId: unit.data };
@@ -84,7 +87,7 @@ export const principalOf = (raw: Record<string, unknown> | undefined): Principal
 export const authorize = (principal: Principal, route: Pick<RouteMeta, 'id' | 'roles' | 'summary'>) => {
   if (!route.roles.includes(principal.role)) {
     throw new ForbiddenError(
-      `a ${principal.role} may not do this (${route.id}: ${route.summary}); allowed: ${route.roles.join(', ')}`,
+      `${aRole(principal.role)} may not do this (${route.id}: ${route.summary}); allowed: ${route.roles.join(', ')}`,
     );
   }
 };
