@@ -5,7 +5,6 @@ import { FileBulletinArchive } from '../../functions/shared/adapters/bulletin-ar
 import { ValidationError } from '../../functions/shared/domain/errors.ts';
 import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
 import { ROLES, type Role } from '../../functions/shared/http/api-routes.ts';
-import openApi from '../../openapi.json' with { type: 'json' };
 import {
   DEV_TOKEN_LIFETIME,
   type DevIdentity,
@@ -131,7 +130,7 @@ export const registerServeCommands = (program: Command): void => {
           archive: local.archive,
           play,
           secret,
-          openApi,
+          openApi: async () => (await import('../../openapi.json', { with: { type: 'json' } })).default,
           clock: opts.clock,
           port: opts.port,
           onRequest: (line) => console.log(line),

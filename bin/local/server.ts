@@ -35,7 +35,7 @@ export interface ApiServerOptions {
   play: (to: string) => Promise<void>;
   /** The dev tokens' signing secret. */
   secret: Uint8Array;
-  openApi: Record<string, unknown>;
+  openApi: () => Promise<Record<string, unknown>>;
   /** A fixed starting instant; the wall clock when absent. */
   clock?: string;
   /** 0: any free port. */

@@ -69,7 +69,7 @@ describe('zhili serve: the HTTP API over the local runtime', () => {
       archive: runtime.archive,
       play: (to) => runtime.playUntil(to),
       secret,
-      openApi,
+      openApi: async () => openApi,
       clock: START,
       port: 0,
     });

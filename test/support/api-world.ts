@@ -37,7 +37,7 @@ export const apiWorld = async (options: { campaign?: 'none' | 'draft' | 'launche
     'api-campaigns': makeApiCampaignsHandler({
       store,
       engine,
-      openApi: { openapi: '3.1.0' },
+      openApi: async () => ({ openapi: '3.1.0' }),
       logger,
       checkResponses: true,
       afterWorkflowChange: async (at) => {

@@ -366,7 +366,12 @@ describe('errors and logs', () => {
     const store = new MemoryCampaignStore();
     const logger = new Logger('zhili-api-test', 'DEBUG');
     const work = makeApiWorkHandler({ store, archive: new MemoryBulletinArchive(), logger });
-    const campaigns = makeApiCampaignsHandler({ store, engine: new RecordingEngine(), openApi: {}, logger });
+    const campaigns = makeApiCampaignsHandler({
+      store,
+      engine: new RecordingEngine(),
+      openApi: async () => ({}),
+      logger,
+    });
     const secret = 'robot-secret-SEC0123456789';
     const headers = { authorization: `Bearer ${TOKEN}`, cookie: `session=${TOKEN}` };
 
