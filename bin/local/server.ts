@@ -43,6 +43,7 @@ export interface ApiServerOptions {
   host?: string;
   /** One line per request (method, path, status, ms). */
   onRequest?: (line: string) => void;
+  /** Every function logs through this one (tests); by default one logger each, at LOG_LEVEL (ERROR in the local runtime). */
   logger?: Logger;
 }
 
@@ -114,7 +115,9 @@ const queryOf = (url: URL): Record<string, string> | undefined => {
 };
 
 export const startApiServer = async (options: ApiServerOptions): Promise<ApiServer> => {
-  const logger = options.logger ?? new Logger('zhili-api-local', 'ERROR');
+  const logger = options.logger ?? new Logger('zhili-api-local');
+  // One logger per function, as on AWS (each keeps its request's keys).
+  const loggerOf = (fn: ApiFunction) => options.logger ?? new Logger(`zhili-${fn}`);
   if (options.clock !== undefined && Number.isNaN(Date.parse(options.clock))) {
     throw new ValidationError(`clock "${options.clock}" is not an ISO instant`, [
       { path: 'clock', message: 'not an instant' },

@@ -85,6 +85,23 @@ describe('principal and roles', () => {
     expect(username.unitId).toBeUndefined();
   });
 
+  it('refuses claims without a subject as unusable (401), naming the claim', () => {
+    // Act
+    const refused = (() => {
+      try {
+        return principalOf({ 'cognito:groups': '[admin]', name: '王建国' });
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+
+    // Assess
+    expect(refused).toMatchObject({
+      name: 'UnauthorizedError',
+      message: "the token's claims are not usable: sub",
+    });
+  });
+
   it('answers 401 when the request carries no claims at all, before looking at the body', async () => {
     // Prepare
     const { api, store } = await apiWorld();

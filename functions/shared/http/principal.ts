@@ -63,7 +63,10 @@ const roleOf = (groups: string[]): Role | undefined => ROLES.find((role) => grou
 export const principalOf = (raw: Record<string, unknown> | undefined): Principal => {
   if (!raw) throw new UnauthorizedError('sign in: this route needs a bearer token');
   const parsed = Claims.safeParse(raw);
-  if (!parsed.success) throw new UnauthorizedError('the token has no subject (sub)');
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(claims)'))];
+    throw new UnauthorizedError(`the token's claims are not usable: ${fields.join(', ')}`);
+  }
   const claims = parsed.data;
   const role = roleOf(groupsOf(claims['cognito:groups']));
   if (!role) {
