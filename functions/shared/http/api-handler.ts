@@ -165,11 +165,18 @@ export const makeApiHandler = <F extends ApiFunction, M extends FunctionSchemas<
   const byKey = new Map<string, RouteMeta>(
     ROUTES.filter((r) => r.fn === fn).map((r) => [`${r.method} ${r.path}`, r]),
   );
+  const schemaOf = schemas as Record<string, RouteSchema>;
+  // The types see to it that every route has both; a container without them fails at its start.
+  for (const route of byKey.values()) {
+    if (!schemaOf[route.id] || !routes[route.id])
+      throw new Error(`${fn}: route ${route.id} is not implemented`);
+  }
 
   const dispatch = async (event: ApiEvent, context: Context): Promise<ApiResponse> => {
     const route = byKey.get(event.routeKey);
     if (!route) throw new NotFoundError(`no route ${event.routeKey} in ${fn}`);
-    const schema: RouteSchema = (schemas as Record<string, RouteSchema>)[route.id] ?? { response: NONE };
+    const schema = schemaOf[route.id] as RouteSchema;
+    const implementation = routes[route.id] as RouteImpl<RouteSchema>;
     const principal = route.public ? undefined : principalOf(event.requestContext?.authorizer?.jwt?.claims);
     if (principal) authorize(principal, route);
     const raw = readJsonBody(event, schema);
@@ -178,8 +185,6 @@ export const makeApiHandler = <F extends ApiFunction, M extends FunctionSchemas<
     const bodySchema = schema.bodyFor ? schema.bodyFor(params as never) : schema.body;
     // Left out (where allowed), a body is an empty object: its fields' defaults and requirements apply.
     const body = bodySchema ? validate(bodySchema, raw ?? {}, 'body') : undefined;
-    const implementation = routes[route.id];
-    if (!implementation) throw new Error(`route ${route.id} has no implementation in ${fn}`);
     const result = await implementation({
       params,
       query,
