@@ -541,6 +541,8 @@ describe('extendPhase', () => {
     // Prepare
     const { store, engine, state } = await runningUntil(local('2027-03-05T10:00'));
     const at = local('2027-03-05T10:00');
+    // Everything queued so far has gone out (the walk runs the steps only, Notify runs here).
+    await notifyPending(store, new RecordingNotifier(), state, { now: iso(at) });
 
     // Act
     const result = await extendPhase(store, engine, { ...input('整改任务量大'), days: 7 }, at);
@@ -979,5 +981,54 @@ describe('campaignStatus', () => {
     expect(view.campaign).toMatchObject({ status: 'closed', closedAt: iso(local('2027-03-03T10:00')) });
     expect(view.workflow).toEqual({ upcoming: [] });
     expect(view.recent[0]).toMatchObject({ action: 'campaign.closed', actor: ADMIN });
+  });
+});
+
+describe('what waits in the outbox when a control starts a new generation', () => {
+  /**
+   * Mobilisation starts at local midnight, inside quiet hours: Notify holds the phase notices until
+   * 07:30 and the execution waits for them (notifyAt). Its next step is days away (the phase end).
+   */
+  const heldUntilMorning = async () => {
+    const run = await launched();
+    const started = await step(run.store, run.state);
+    const { state } = await notifyPending(run.store, new RecordingNotifier(), started);
+    return { ...run, state };
+  };
+
+  it('is sent when due after a resume, not held until the next planned step', async () => {
+    // Prepare
+    const { store, engine, state } = await heldUntilMorning();
+    await pauseCampaign(store, engine, input(), local('2027-02-22T07:00'));
+    const resumeAt = local('2027-02-22T08:00');
+
+    // Act
+    await resumeCampaign(store, engine, input('督查结束'), resumeAt);
+
+    // Assess: the new execution wakes now for the held notices, then goes on to the phase end
+    expect(state.notifyAt).toBe(iso(local('2027-02-22T07:30')));
+    const resumed = stateOf(engine, 1);
+    expect(resumed.next).toEqual({ at: iso(resumeAt), action: 'checkDeadlines', moment: 'heartbeat' });
+    const woken = await step(store, resumed);
+    const notifier = new RecordingNotifier();
+    await notifyPending(store, notifier, woken);
+    expect(notifier.sent.length).toBeGreaterThan(0);
+    expect(await store.listNotifications(CAMPAIGN, 'pending')).toEqual([]);
+    expect(woken.next).toEqual({ at: '2027-02-28T16:00:00.000Z', action: 'closePhase', moment: 'phaseEnd' });
+  });
+
+  it('is sent when due after an extension, not held until the next planned step', async () => {
+    // Prepare
+    const { store, engine, state } = await heldUntilMorning();
+
+    // Act
+    await extendPhase(store, engine, { ...input('动员范围扩大'), days: 2 }, local('2027-02-22T07:00'));
+
+    // Assess: it wakes at the end of quiet hours, then goes on to the moved phase end
+    const extended = stateOf(engine, 1);
+    expect(extended.next).toEqual({ at: state.notifyAt, action: 'checkDeadlines', moment: 'heartbeat' });
+    const woken = await step(store, extended);
+    expect(woken.pendingNotifications).toBeGreaterThan(0);
+    expect(woken.next).toEqual({ at: '2027-03-02T16:00:00.000Z', action: 'closePhase', moment: 'phaseEnd' });
   });
 });

@@ -104,6 +104,25 @@ const nextGeneration = (state: CampaignState, generation: number, at: Instant): 
   steps: 0,
 });
 
+/**
+ * A new execution starts by waiting for its next step (the machine's first state), so what already
+ * waits in the outbox (held for quiet hours or a retry, or left unsent by the execution the control
+ * stopped) would wait with it, for days perhaps. When something there is due before that step, the
+ * execution wakes for it first: a heartbeat, after which Notify sends it.
+ */
+const wakeForOutbox = async (
+  store: CampaignStore,
+  state: CampaignState,
+  at: Instant,
+): Promise<CampaignState> => {
+  const earliest = await store.earliestPending(state.campaignId);
+  if (earliest === null) return state;
+  const now = iso(at);
+  const wake = earliest.localeCompare(now) > 0 ? earliest : now;
+  if (wake >= state.next.at) return state;
+  return { ...state, next: { at: wake, action: 'checkDeadlines', moment: 'heartbeat' } };
+};
+
 const resultOf = (
   campaignId: string,
   status: CampaignStatus,
@@ -184,6 +203,7 @@ export const resumeCampaign = async (
   if (state.next.action === 'continueAsNew') {
     state = { ...state, next: await resumeNext(store, { record, def, at, live: true }, state) };
   }
+  state = await wakeForOutbox(store, state, at);
   const audit: AuditEvent = {
     at: iso(at),
     actor: input.actor,
@@ -331,10 +351,12 @@ export const extendPhase = async (
     window: { start: current.window.start, end: iso(end) },
   };
   const newDef: CampaignDefinition = { ...def, phases };
-  const state: CampaignState = {
+  const planned: CampaignState = {
     ...extended,
     next: await resumeNext(store, { record, def: newDef, at, live: true }, extended),
   };
+  // Paused: the resume wakes for the outbox when it starts the execution.
+  const state = running ? await wakeForOutbox(store, planned, at) : planned;
   const phaseRecord = (await store.listPhases(record.id)).find(
     (p) => p.phase === current.phase && p.round === current.round && !p.closedAt,
   );
