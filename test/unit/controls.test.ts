@@ -642,6 +642,31 @@ describe('extendPhase', () => {
   });
 });
 
+describe('extendPhase by other than 1 to 365 whole days', () => {
+  it.each([0, -10, 1.5, 366, Number.NaN])(
+    'refuses %s days with a ValidationError naming `days`; nothing written, nothing started',
+    async (days) => {
+      // Prepare
+      const { store, engine } = await runningUntil(local('2027-03-05T10:00'));
+      const before = await written(store);
+      const writes = store.writes;
+
+      // Act
+      const error = await validationErrorOf(() =>
+        extendPhase(store, engine, { ...input('整改任务量大'), days }, local('2027-03-05T10:00')),
+      );
+
+      // Assess
+      expect(error.message).toMatch(/whole days, 1 to 365/);
+      expect(error.issues.map((i) => i.path)).toEqual(['days']);
+      expect(store.writes).toBe(writes);
+      expect(await written(store)).toEqual(before);
+      expect(engine.starts).toHaveLength(1);
+      expect(engine.stops).toEqual([]);
+    },
+  );
+});
+
 describe('closeCampaign', () => {
   it('closes a running campaign and drains its outbox with a last short execution', async () => {
     // Prepare: the phase notices and the first reminders wait in the outbox

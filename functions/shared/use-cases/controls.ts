@@ -24,11 +24,10 @@ const Reason = z.string().check(z.trim(), z.minLength(1, 'a reason is required')
 export const ControlRequest = z.strictObject({ reason: Reason });
 export type ControlRequest = z.infer<typeof ControlRequest>;
 
+const Days = z.int().check(z.minimum(1), z.maximum(365));
+
 /** Extend the current phase by whole days; the later phases move by as many days. */
-export const ExtendRequest = z.strictObject({
-  reason: Reason,
-  days: z.int().check(z.minimum(1), z.maximum(365)),
-});
+export const ExtendRequest = z.strictObject({ reason: Reason, days: Days });
 export type ExtendRequest = z.infer<typeof ExtendRequest>;
 
 export interface ControlInput extends ControlRequest {
@@ -319,6 +318,13 @@ export const extendPhase = async (
   input: ControlInput & { days: number },
   at: Instant,
 ): Promise<ControlResult> => {
+  // Checked here as well as at the API: fewer days would shorten the phase, even to before now,
+  // and a fraction would end it mid-day while the plan's dates move by whole days.
+  if (!Days.safeParse(input.days).success) {
+    throw new ValidationError(`cannot extend by ${input.days} days: extend by whole days, 1 to 365`, [
+      { path: 'days', message: 'a whole number of days, 1–365' },
+    ]);
+  }
   const loaded = await load(store, input.campaignId, input.reason);
   const { record, checkpoint, def } = loaded;
   refuseUnless(record, ['running', 'paused'], 'extend the phase');
