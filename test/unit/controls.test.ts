@@ -358,6 +358,38 @@ describe('resumeCampaign', () => {
     expect(caughtUp.generation).toBe(2);
   });
 
+  it('catches up across a phase end: rectification closes and the inspection starts at their moments, in order', async () => {
+    // Prepare: paused in the last week of rectification, resumed two days into the inspection
+    const { store, engine } = await runningUntil(local('2027-03-18T12:00'));
+    await pauseCampaign(store, engine, input(), local('2027-03-18T12:00'));
+    const resumeAt = local('2027-03-24T10:00');
+    await resumeCampaign(store, engine, input('督查结束'), resumeAt);
+    const before = await store.listNotifications(CAMPAIGN);
+
+    // Act
+    const { state, taken } = await walk(store, stateOf(engine, 1), (s) => instant(s.next.at) > resumeAt);
+
+    // Assess
+    const lifecycle = taken
+      .filter((t) => t.action !== 'checkDeadlines')
+      .map((t) => `${t.action}/${t.moment} ${t.phase} ${t.at}`);
+    expect(lifecycle).toEqual([
+      'closePhase/phaseEnd rectify 2027-03-21T16:00:00.000Z',
+      'startPhase/phaseStart inspect 2027-03-21T16:00:00.000Z',
+      'collectReports/reminder inspect 2027-03-22T03:00:00.000Z',
+      'collectReports/cutoff inspect 2027-03-22T05:00:00.000Z',
+    ]);
+    expect(taken.map((t) => t.at)).toEqual([...taken.map((t) => t.at)].sort());
+    expect(state).toMatchObject({ phase: 'inspect', phaseStatus: 'running' });
+    const queued = newSince(before, await store.listNotifications(CAMPAIGN));
+    expect(queued.filter((n) => n.kind === 'reportReminder')).toEqual([]);
+    expect(queued.filter((n) => n.kind === 'phaseStart')).not.toEqual([]);
+    expect((await store.listPhases(CAMPAIGN)).map((p) => [p.phase, p.startedAt])).toContainEqual([
+      'inspect',
+      '2027-03-21T16:00:00.000Z',
+    ]);
+  });
+
   it('sends the reminders of cutoffs still ahead after the catch-up', async () => {
     // Prepare
     const { store, engine } = await pausedOverACutoff();
@@ -475,6 +507,31 @@ describe('advancePhase', () => {
         ['rectify', iso(at), null],
       ],
     );
+  });
+
+  it('ends the inspection now: the acceptance gate runs and long-term upkeep starts at once', async () => {
+    // Prepare: the inspection runs (2027-03-22 to 03-28)
+    const { store, engine } = await runningUntil(local('2027-03-24T10:00'));
+    const at = local('2027-03-24T10:00');
+
+    // Act
+    await advancePhase(store, engine, input('验收提前完成'), at);
+    const { taken } = await walk(
+      store,
+      stateOf(engine, 1),
+      (s) => s.phase === 'longTerm' && s.phaseStatus === 'running',
+    );
+
+    // Assess
+    expect(taken.map((t) => `${t.action} ${t.phase} ${t.at}`)).toEqual([
+      `closePhase inspect ${iso(at)}`,
+      `gate inspect ${iso(at)}`,
+      `startPhase longTerm ${iso(at)}`,
+    ]);
+    expect((await store.getCampaign(CAMPAIGN))?.definition.phases).toMatchObject({
+      inspect: { start: '2027-03-22', end: '2027-03-24' },
+      longTerm: { start: '2027-03-24' },
+    });
   });
 
   it('starts a phase the campaign waits for at once', async () => {
@@ -748,6 +805,25 @@ describe('closeCampaign', () => {
     expect(await draft.store.getCampaign(CAMPAIGN)).toMatchObject({ status: 'closed' });
   });
 
+  it('closes a failed campaign and sends its failure notice, if it still waits, in the drain execution', async () => {
+    // Prepare: a step failed; its notice to the office waits in the outbox
+    const { store, engine, state } = await launched();
+    await recordFailure(store, { state, error: { Error: 'Lambda.Unknown', Cause: 'boom' } });
+
+    // Act
+    const result = await closeCampaign(store, engine, input('修正方案后重新发起'), LAUNCH.plus({ hours: 2 }));
+
+    // Assess
+    expect(result).toMatchObject({ status: 'closed', executionName: 'minimal-2027-g2' });
+    expect(engine.stops).toEqual([]);
+    const drained = await step(store, stateOf(engine, 1));
+    const notifier = new RecordingNotifier();
+    await notifyPending(store, notifier, drained, { now: iso(LAUNCH.plus({ hours: 2 })) });
+    expect((await store.listNotifications(CAMPAIGN)).map((n) => [n.kind, n.status])).toEqual([
+      ['workflowFailure', 'sent'],
+    ]);
+  });
+
   it('refuses reports and hazard commands once closed', async () => {
     // Prepare
     const { store, engine } = await runningUntil(local('2027-03-03T10:00'));
@@ -992,6 +1068,25 @@ describe('campaignStatus', () => {
       '2027-03-15',
     ]);
     expect(view.recent[0]?.action).toBe('phase.started');
+  });
+
+  it('shows a paused campaign with the step its resume continues with', async () => {
+    // Prepare
+    const { store, engine, state } = await runningUntil(local('2027-03-03T10:00'));
+    await pauseCampaign(store, engine, input(), local('2027-03-03T10:00'));
+
+    // Act
+    const view = await campaignStatus(store, CAMPAIGN);
+
+    // Assess
+    expect(view.campaign).toMatchObject({ status: 'paused', pausedAt: iso(local('2027-03-03T10:00')) });
+    expect(view.workflow.next).toEqual(state.next);
+    expect(view.workflow.upcoming[0]?.at).toBe(state.next.at);
+    expect(view.recent[0]).toMatchObject({
+      action: 'campaign.paused',
+      actor: ADMIN,
+      detail: { reason: REASON },
+    });
   });
 
   it('shows no next step and no ticks once closed, and the close first among the recent entries', async () => {
