@@ -32,7 +32,7 @@ import { StepFunctionsEngine } from '../../functions/shared/adapters/sfn-engine.
 import type { CampaignDefinitionInput } from '../../functions/shared/domain/definition.ts';
 import { DefinitionError, ValidationError } from '../../functions/shared/domain/errors.ts';
 import { parseDefinition } from '../../functions/shared/domain/load-definition.ts';
-import type { CampaignRecord, Notification } from '../../functions/shared/domain/records.ts';
+import type { Notification } from '../../functions/shared/domain/records.ts';
 import { instant } from '../../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../../functions/shared/domain/state.ts';
 import { initialState, initialTasks } from '../../functions/shared/use-cases/launch-campaign.ts';
