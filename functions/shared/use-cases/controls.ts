@@ -95,6 +95,15 @@ const stateOf = (loaded: Loaded): CampaignState => {
   return loaded.checkpoint.state;
 };
 
+/** Between the inspection's close and the acceptance gate (the same instant) the phase is over already. */
+const refuseDuringGate = (state: CampaignState): void => {
+  if (state.next.action === 'gate') {
+    throw new ConflictError(
+      'the inspection has closed and the acceptance gate is deciding now; try again in a moment',
+    );
+  }
+};
+
 /** A new generation's state: a fresh execution, counted from now. */
 const nextGeneration = (state: CampaignState, generation: number, at: Instant): CampaignState => ({
   ...state,
@@ -259,6 +268,7 @@ export const advancePhase = async (
   const { record, checkpoint, def } = loaded;
   refuseUnless(record, ['running'], 'advance the phase');
   const current = stateOf(loaded);
+  refuseDuringGate(current);
   const today = localDate(at, def.timeZone);
   const generation = record.generation + 1;
   const name = executionName(record.id, generation);
@@ -329,6 +339,7 @@ export const extendPhase = async (
   const { record, checkpoint, def } = loaded;
   refuseUnless(record, ['running', 'paused'], 'extend the phase');
   const current = stateOf(loaded);
+  refuseDuringGate(current);
   if (current.phaseStatus !== 'running' || !current.window) {
     throw new ConflictError(
       `cannot extend: phase ${current.phase} has not started yet; extend the running phase, or advance to start this one`,
@@ -428,7 +439,13 @@ export const closeCampaign = async (
   };
   await store.applyControl(record.id, {
     expect: { generation: record.generation, status: [record.status], rev: checkpoint.rev },
-    set: { status: 'closed', closedAt: iso(at), generation, executionName: name },
+    set: {
+      status: 'closed',
+      closedAt: iso(at),
+      generation,
+      // The drain's execution when there is one; otherwise the name of the last execution stays.
+      executionName: drain ? name : record.executionName,
+    },
     remove: ['pausedAt', 'executionStartedAt'],
     checkpoint: { generation, status: 'closed', ...(checkpoint.state ? { state: checkpoint.state } : {}) },
     audit,
