@@ -68,8 +68,12 @@ const isTransactionConflict = (error: unknown): boolean =>
   (error instanceof TransactionCanceledException ||
     (error as Error).name === 'TransactionCanceledException') &&
   ((error as TransactionCanceledException).CancellationReasons ?? []).some(
-    (r) => r.Code === 'ConditionalCheckFailed',
+    // TransactionConflict: another transaction held one of the items; as good as changed meanwhile.
+    (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
   );
+
+/** A plain write that met a transaction in progress on its item (a control landing at that instant). */
+const metTransaction = (error: unknown): boolean => (error as Error).name === 'TransactionConflictException';
 
 /** Conditional puts run this many at a time: enough to keep a 1,000-unit phase notice quick. */
 const CONCURRENT_WRITES = 16;
@@ -211,6 +215,19 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async saveCheckpoint(state: CampaignState): Promise<boolean> {
+    // A control's transaction on the checkpoint finishes within milliseconds: wait for it, then the
+    // condition decides (a step must not end its execution for a control that was refused).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.saveCheckpointOnce(state);
+      } catch (error) {
+        if (!metTransaction(error) || attempt === 5) throw error;
+        await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async saveCheckpointOnce(state: CampaignState): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({

@@ -24,11 +24,10 @@ const Reason = z.string().check(z.trim(), z.minLength(1, 'a reason is required')
 export const ControlRequest = z.strictObject({ reason: Reason });
 export type ControlRequest = z.infer<typeof ControlRequest>;
 
+const Days = z.int().check(z.minimum(1), z.maximum(365));
+
 /** Extend the current phase by whole days; the later phases move by as many days. */
-export const ExtendRequest = z.strictObject({
-  reason: Reason,
-  days: z.int().check(z.minimum(1), z.maximum(365)),
-});
+export const ExtendRequest = z.strictObject({ reason: Reason, days: Days });
 export type ExtendRequest = z.infer<typeof ExtendRequest>;
 
 export interface ControlInput extends ControlRequest {
@@ -96,6 +95,15 @@ const stateOf = (loaded: Loaded): CampaignState => {
   return loaded.checkpoint.state;
 };
 
+/** Between the inspection's close and the acceptance gate (the same instant) the phase is over already. */
+const refuseDuringGate = (state: CampaignState): void => {
+  if (state.next.action === 'gate') {
+    throw new ConflictError(
+      'the inspection has closed and the acceptance gate is deciding now; try again in a moment',
+    );
+  }
+};
+
 /** A new generation's state: a fresh execution, counted from now. */
 const nextGeneration = (state: CampaignState, generation: number, at: Instant): CampaignState => ({
   ...state,
@@ -103,6 +111,25 @@ const nextGeneration = (state: CampaignState, generation: number, at: Instant): 
   generationStartedAt: iso(at),
   steps: 0,
 });
+
+/**
+ * A new execution starts by waiting for its next step (the machine's first state), so what already
+ * waits in the outbox (held for quiet hours or a retry, or left unsent by the execution the control
+ * stopped) would wait with it, for days perhaps. When something there is due before that step, the
+ * execution wakes for it first: a heartbeat, after which Notify sends it.
+ */
+const wakeForOutbox = async (
+  store: CampaignStore,
+  state: CampaignState,
+  at: Instant,
+): Promise<CampaignState> => {
+  const earliest = await store.earliestPending(state.campaignId);
+  if (earliest === null) return state;
+  const now = iso(at);
+  const wake = earliest.localeCompare(now) > 0 ? earliest : now;
+  if (wake >= state.next.at) return state;
+  return { ...state, next: { at: wake, action: 'checkDeadlines', moment: 'heartbeat' } };
+};
 
 const resultOf = (
   campaignId: string,
@@ -184,6 +211,7 @@ export const resumeCampaign = async (
   if (state.next.action === 'continueAsNew') {
     state = { ...state, next: await resumeNext(store, { record, def, at, live: true }, state) };
   }
+  state = await wakeForOutbox(store, state, at);
   const audit: AuditEvent = {
     at: iso(at),
     actor: input.actor,
@@ -240,6 +268,7 @@ export const advancePhase = async (
   const { record, checkpoint, def } = loaded;
   refuseUnless(record, ['running'], 'advance the phase');
   const current = stateOf(loaded);
+  refuseDuringGate(current);
   const today = localDate(at, def.timeZone);
   const generation = record.generation + 1;
   const name = executionName(record.id, generation);
@@ -299,10 +328,18 @@ export const extendPhase = async (
   input: ControlInput & { days: number },
   at: Instant,
 ): Promise<ControlResult> => {
+  // Checked here as well as at the API: fewer days would shorten the phase, even to before now,
+  // and a fraction would end it mid-day while the plan's dates move by whole days.
+  if (!Days.safeParse(input.days).success) {
+    throw new ValidationError(`cannot extend by ${input.days} days: extend by whole days, 1 to 365`, [
+      { path: 'days', message: 'a whole number of days, 1–365' },
+    ]);
+  }
   const loaded = await load(store, input.campaignId, input.reason);
   const { record, checkpoint, def } = loaded;
   refuseUnless(record, ['running', 'paused'], 'extend the phase');
   const current = stateOf(loaded);
+  refuseDuringGate(current);
   if (current.phaseStatus !== 'running' || !current.window) {
     throw new ConflictError(
       `cannot extend: phase ${current.phase} has not started yet; extend the running phase, or advance to start this one`,
@@ -331,10 +368,12 @@ export const extendPhase = async (
     window: { start: current.window.start, end: iso(end) },
   };
   const newDef: CampaignDefinition = { ...def, phases };
-  const state: CampaignState = {
+  const planned: CampaignState = {
     ...extended,
     next: await resumeNext(store, { record, def: newDef, at, live: true }, extended),
   };
+  // Paused: the resume wakes for the outbox when it starts the execution.
+  const state = running ? await wakeForOutbox(store, planned, at) : planned;
   const phaseRecord = (await store.listPhases(record.id)).find(
     (p) => p.phase === current.phase && p.round === current.round && !p.closedAt,
   );
@@ -400,7 +439,13 @@ export const closeCampaign = async (
   };
   await store.applyControl(record.id, {
     expect: { generation: record.generation, status: [record.status], rev: checkpoint.rev },
-    set: { status: 'closed', closedAt: iso(at), generation, executionName: name },
+    set: {
+      status: 'closed',
+      closedAt: iso(at),
+      generation,
+      // The drain's execution when there is one; otherwise the name of the last execution stays.
+      executionName: drain ? name : record.executionName,
+    },
     remove: ['pausedAt', 'executionStartedAt'],
     checkpoint: { generation, status: 'closed', ...(checkpoint.state ? { state: checkpoint.state } : {}) },
     audit,
