@@ -128,7 +128,8 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
   // One play at a time: the local runtime runs its executions one after another.
   let playing: Promise<void> = Promise.resolve();
   const play = (to: string): Promise<void> => {
-    playing = playing.then(() => options.play(to));
+    // A failed play fails its own request, not every later one.
+    playing = playing.catch(() => {}).then(() => options.play(to));
     return playing;
   };
   const afterWorkflowChange = async () => play(now());
@@ -138,16 +139,20 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
       engine: options.engine,
       openApi: options.openApi,
       afterWorkflowChange,
-      logger,
+      logger: loggerOf('api-campaigns'),
       checkResponses: true,
     }),
     'api-work': makeApiWorkHandler({
       store: options.store,
       archive: options.archive,
-      logger,
+      logger: loggerOf('api-work'),
       checkResponses: true,
     }),
-    'api-notifications': makeApiNotificationsHandler({ store: options.store, logger, checkResponses: true }),
+    'api-notifications': makeApiNotificationsHandler({
+      store: options.store,
+      logger: loggerOf('api-notifications'),
+      checkResponses: true,
+    }),
   };
 
   /** The local-only clock: `GET` reads it, `POST { to }` (admin) moves it forward and plays the workflow up to it. */
