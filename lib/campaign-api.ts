@@ -135,20 +135,23 @@ export class CampaignApi extends Construct {
       'HTTP API: the outbox and dead letters',
     );
 
-    // Campaigns: start the campaign's one execution; stop and describe that state machine's executions only.
-    campaigns.fn.addEnvironment('STATE_MACHINE_ARN', props.stateMachineArn);
-    campaigns.fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachineArn] }),
-    );
-    campaigns.fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['states:StopExecution', 'states:DescribeExecution'],
-        // Pseudo parameters, so the cdk-nag acknowledgement of this wildcard reads the same in every region.
-        resources: [
-          `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${props.stateMachineName}:*`,
-        ],
-      }),
-    );
+    // Campaigns (controls) and work (a ledger command that brings a deadline before the next wake):
+    // start the campaign's next execution; stop and describe that state machine's executions only.
+    for (const steering of [campaigns, work]) {
+      steering.fn.addEnvironment('STATE_MACHINE_ARN', props.stateMachineArn);
+      steering.fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachineArn] }),
+      );
+      steering.fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['states:StopExecution', 'states:DescribeExecution'],
+          // Pseudo parameters, so the cdk-nag acknowledgement of this wildcard reads the same in every region.
+          resources: [
+            `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${props.stateMachineName}:*`,
+          ],
+        }),
+      );
+    }
     // Work: read the bulletin documents that collect-reports wrote, and nothing else in the bucket.
     work.fn.addEnvironment('BULLETIN_BUCKET', bulletins.bucketName);
     work.fn.addToRolePolicy(

@@ -145,6 +145,8 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
     'api-work': makeApiWorkHandler({
       store: options.store,
       archive: options.archive,
+      engine: options.engine,
+      afterWorkflowChange,
       logger: loggerOf('api-work'),
       checkResponses: true,
     }),

@@ -44,7 +44,16 @@ export const apiWorld = async (options: { campaign?: 'none' | 'draft' | 'launche
         moved.push(at.toISO());
       },
     }),
-    'api-work': makeApiWorkHandler({ store, archive, logger, checkResponses: true }),
+    'api-work': makeApiWorkHandler({
+      store,
+      archive,
+      engine,
+      logger,
+      checkResponses: true,
+      afterWorkflowChange: async (at) => {
+        moved.push(at.toISO());
+      },
+    }),
     'api-notifications': makeApiNotificationsHandler({ store, logger, checkResponses: true }),
   };
   /** Sends a request to the function that serves its route, as API Gateway does. */

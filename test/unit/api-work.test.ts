@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { HazardRecord } from '../../functions/shared/domain/hazard.ts';
 import type { BulletinRecord, Notification } from '../../functions/shared/domain/records.ts';
+import { CampaignState } from '../../functions/shared/domain/state.ts';
 import { claimsOf } from '../support/api-events.ts';
 import { apiWorld, CAMPAIGN } from '../support/api-world.ts';
+import { campaignWalk } from '../support/campaign-walk.ts';
 
 /** The api-work and api-notifications routes on the memory store, unit scoping included. */
 
@@ -498,5 +500,83 @@ describe('notifications', () => {
     // Assess
     expect(answer.status).toBe(404);
     expect(answer.body.message).toBe('campaign "nowhere" does not exist');
+  });
+});
+
+describe('a ledger command that brings a deadline before the workflow’s next wake', () => {
+  const red = {
+    unitId: 'dongfeng-grid-1',
+    location: '幸福路12号',
+    category: '消防通道',
+    description: '安全出口堆放杂物',
+    urgency: 'red',
+  };
+  /** The minimal campaign walked until its next wake is after AT (in rectification). */
+  const running = async () => {
+    const world = await apiWorld();
+    const { walk } = campaignWalk(world.archive);
+    const launched = CampaignState.parse((await world.store.getCheckpoint(CAMPAIGN))?.state);
+    const { state } = await walk(world.store, launched, (s) => Date.parse(s.next.at) > Date.parse(AT));
+    return { world, planned: state.next };
+  };
+
+  it('wakes the workflow for it: a new generation whose first step is the deadline check', async () => {
+    // Prepare
+    const { world, planned } = await running();
+    const starts = world.engine.starts.length;
+
+    const item = await world.api<HazardRecord>('POST', `${base}/hazards`, {
+      claims: gridWorker,
+      body: red,
+      at: AT,
+    });
+    expect(world.engine.starts).toHaveLength(starts);
+
+    // Act: ordered with a 2-hour deadline, two days before the planned wake
+    const answer = await world.api<HazardRecord>('POST', `${base}/hazards/${item.body.id}/order`, {
+      claims: office,
+      body: { measures: '立即清理' },
+      at: AT,
+    });
+
+    // Assess: its rectification notice is due now, its deadline in 2 hours
+    expect(answer.status).toBe(200);
+    expect(answer.body.nextCheckAt).toBe('2027-03-05T02:00:00.000Z');
+    expect(world.engine.starts).toHaveLength(starts + 1);
+    const started = world.engine.starts.at(-1);
+    expect(started?.name).toBe('minimal-2027-g2');
+    expect(CampaignState.parse(started?.input).next).toEqual({
+      at: answer.body.nextCheckAt,
+      action: 'checkDeadlines',
+      moment: 'deadlines',
+    });
+    expect(world.engine.stops.map((s) => s.name)).toEqual(['minimal-2027-g1']);
+    expect(world.moved).toHaveLength(1);
+    const audit = await world.store.listAudit(CAMPAIGN);
+    expect(audit.at(-1)).toMatchObject({
+      actor: 'workflow',
+      action: 'workflow.rescheduled',
+      detail: { dueAt: answer.body.nextCheckAt, plannedWake: planned.at },
+    });
+  });
+
+  it('leaves the workflow alone when nothing falls due before its planned wake', async () => {
+    // Prepare
+    const { world } = await running();
+    const starts = world.engine.starts.length;
+
+    // Act: an item reported, not yet ordered, owes no notice before the planned wake
+    const answer = await world.api<HazardRecord>('POST', `${base}/hazards`, {
+      claims: gridWorker,
+      body: red,
+      at: AT,
+    });
+
+    // Assess
+    expect(answer.status).toBe(201);
+    expect(answer.body.nextCheckAt).toBeUndefined();
+    expect(world.engine.starts).toHaveLength(starts);
+    expect(world.engine.stops).toEqual([]);
+    expect(world.moved).toEqual([]);
   });
 });

@@ -690,7 +690,7 @@ describe('StatelessStack', () => {
       const bucketName = { 'Fn::ImportValue': expect.stringMatching(/Bulletins/) };
       for (const folder of ALL_FUNCTION_FOLDERS) {
         const env = fn(folder).environment;
-        if (['launch-campaign', 'continue-campaign', 'api-campaigns'].includes(folder))
+        if (['launch-campaign', 'continue-campaign', 'api-campaigns', 'api-work'].includes(folder))
           expect(env.STATE_MACHINE_ARN, folder).toEqual(STATE_MACHINE_ARN);
         else expect(env.STATE_MACHINE_ARN, folder).toBeUndefined();
         if (folder === 'notify') expect(env.TOPIC_ARN, folder).toEqual({ Ref: expect.any(String) });
@@ -727,7 +727,7 @@ describe('StatelessStack', () => {
   });
 
   describe('IAM least privilege', () => {
-    it('lets only launch-campaign, continue-campaign and api-campaigns start executions, of zhili-campaign only; only api-campaigns stop or describe them', () => {
+    it('lets only launch-campaign, continue-campaign, api-campaigns and api-work start executions, of zhili-campaign only; only the API ones stop or describe them', () => {
       const start = { Effect: 'Allow', Action: 'states:StartExecution', Resource: STATE_MACHINE_ARN };
       for (const folder of ALL_FUNCTION_FOLDERS) {
         const states = statementsOfRole(template, fn(folder).roleLogicalId).filter((s) =>
@@ -735,7 +735,8 @@ describe('StatelessStack', () => {
         );
         if (folder === 'launch-campaign' || folder === 'continue-campaign') {
           expect(states, folder).toEqual([start]);
-        } else if (folder === 'api-campaigns') {
+        } else if (folder === 'api-campaigns' || folder === 'api-work') {
+          // api-work: a ledger command that brings a deadline before the next wake moves the workflow on.
           expect(states, folder).toEqual([
             start,
             {
@@ -751,7 +752,7 @@ describe('StatelessStack', () => {
       const statesPolicies = allStatements(template)
         .filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('states:')))
         .map(({ policy }) => policy);
-      expect(statesPolicies).toHaveLength(4);
+      expect(statesPolicies).toHaveLength(6);
     });
 
     it('lets only notify publish: to the alert topic, and to phone numbers (SMS) but no other topic', () => {
@@ -938,6 +939,12 @@ describe('StatelessStack', () => {
         'api-work': [
           xray,
           tableItems,
+          { Effect: 'Allow', Action: 'states:StartExecution', Resource: STATE_MACHINE_ARN },
+          {
+            Effect: 'Allow',
+            Action: ['states:StopExecution', 'states:DescribeExecution'],
+            Resource: EXECUTIONS_ARN,
+          },
           {
             Effect: 'Allow',
             Action: 's3:GetObject',
