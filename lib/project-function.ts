@@ -40,6 +40,18 @@ export const BUNDLING: BundlingOptions = {
     // esbuild runs in the project root (CDK's bundling cwd, beside package-lock.json).
     '--alias': '@aws-sdk/credential-provider-node=./functions/shared/adapters/lambda-credentials.ts',
   },
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    // The working-day calendar is read on first use with a plain require (see
+    // functions/shared/domain/working-days.ts), not bundled: it ships beside index.mjs, at the
+    // path Node resolves that require to, and only campaigns with working-day rules read it.
+    afterBundling: (inputDir: string, outputDir: string) => [
+      `mkdir -p "${outputDir}/node_modules/chinese-days/dist"`,
+      `cp "${inputDir}/node_modules/chinese-days/package.json" "${inputDir}/node_modules/chinese-days/LICENSE" "${outputDir}/node_modules/chinese-days/"`,
+      `cp "${inputDir}/node_modules/chinese-days/dist/chinese-days.json" "${outputDir}/node_modules/chinese-days/dist/"`,
+    ],
+  },
 };
 
 export interface ProjectFunctionProps {
