@@ -1,11 +1,10 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ArchiveDocument, BulletinArchive } from '../domain/ports.ts';
+import { type Endpoint, NodeSha256, regionalHost, send } from './aws-request.ts';
 
 /** Document names are ours (bulletins/<period>.<ext>); refuse anything that could leave the folder. */
 const safeName = (name: string): string => {
@@ -15,44 +14,20 @@ const safeName = (name: string): string => {
   return name;
 };
 
-/** SHA-256 and HMAC-SHA-256 for the signer, from Node's own crypto. */
-class NodeSha256 implements Checksum {
-  private readonly hash: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
-  }
-  update(data: Uint8Array | string): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    throw new Error('not resettable');
-  }
-}
-
-const toBytes = (data: SourceData): Uint8Array =>
-  typeof data === 'string'
-    ? Buffer.from(data, 'utf8')
-    : data instanceof Uint8Array
-      ? data
-      : new Uint8Array(ArrayBuffer.isView(data) ? data.buffer : data);
-
 export interface S3ArchiveOptions {
   bucket: string;
   /** A function when it is read from the environment: resolved at the first put, not at load. */
   region: string | (() => string);
   credentials: AwsCredentialIdentityProvider;
   /** Another endpoint (tests: a loopback server); by default the bucket's regional virtual host. */
-  endpoint?: { protocol: 'http:' | 'https:'; hostname: string; port?: number };
+  endpoint?: Endpoint;
 }
 
 /**
  * On AWS: one object per document under the campaign's prefix, encrypted by the bucket's default.
  * A single signed PutObject over HTTPS, signed by the SDK's own SigV4 signer, instead of the S3
  * client: that client would add about 180 KB to the collect-reports bundle (the 400 KB budget of
- * issue 7) for one call whose request fits in a few lines.
+ * issue 7) for one call whose request fits in a few lines (see aws-request.ts).
  */
 export class S3BulletinArchive implements BulletinArchive {
   private readonly signer: SignatureV4;
@@ -79,7 +54,7 @@ export class S3BulletinArchive implements BulletinArchive {
     const region = this.region();
     const key = `${document.campaignId}/${safeName(document.name)}`;
     const body = Buffer.from(document.body, 'utf8');
-    const hostname = endpoint?.hostname ?? `${bucket}.s3.${region}.amazonaws.com`;
+    const hostname = endpoint?.hostname ?? regionalHost(`${bucket}.s3`, region);
     const host = endpoint?.port ? `${hostname}:${endpoint.port}` : hostname;
     const path = `${endpoint ? `/${bucket}` : ''}/${key.split('/').map(encodeURIComponent).join('/')}`;
     const signed = await this.signer.sign({
@@ -99,7 +74,7 @@ export class S3BulletinArchive implements BulletinArchive {
     });
     const status = await send(
       endpoint?.protocol ?? 'https:',
-      { hostname, port: endpoint?.port, path, headers: signed.headers },
+      { method: 'PUT', hostname, port: endpoint?.port, path, headers: signed.headers },
       body,
     );
     if (status.code < 200 || status.code >= 300) {
@@ -110,28 +85,6 @@ export class S3BulletinArchive implements BulletinArchive {
     return `s3://${bucket}/${key}`;
   }
 }
-
-const send = (
-  protocol: 'http:' | 'https:',
-  target: { hostname: string; port?: number; path: string; headers: Record<string, string> },
-  body: Buffer,
-): Promise<{ code: number; text: string }> =>
-  new Promise((resolve, reject) => {
-    const request = (protocol === 'https:' ? httpsRequest : httpRequest)(
-      { ...target, method: 'PUT', timeout: 10_000 },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ code: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('S3 PutObject timed out after 10 s')));
-    request.on('error', reject);
-    request.end(body);
-  });
 
 /** Locally: files under the campaign's out/ folder, where the local run's other results are. */
 export class FileBulletinArchive implements BulletinArchive {
