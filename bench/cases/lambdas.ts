@@ -26,6 +26,8 @@ export const BUNDLE_TARGET_BYTES = 400 * 1024;
 export const IMPORT_TARGET_RATIO = 1.3;
 const EMPTY = 'empty handler';
 const DYNAMODB = 'bare DynamoDB client';
+/** What every workflow step but Notify must load before its own work (bench/fixtures/step-floor.ts). */
+const STEP_FLOOR = 'DynamoDB client + step event and definition schemas';
 /** The same client with the SDK's whole default credential chain (no alias): what the alias saves. */
 const DYNAMODB_SDK_CHAIN = 'bare DynamoDB client, SDK credential chain';
 
@@ -222,6 +224,7 @@ const lambdas: BenchCase = {
     const bundles = await bundleWithCdk(join(ctx.workDir, 'cdk.out'), [
       { name: EMPTY, entry: join(fixtures, 'empty-handler.ts'), bundling: baseline },
       { name: DYNAMODB, entry: join(fixtures, 'dynamodb-client.ts'), bundling: baseline },
+      { name: STEP_FLOOR, entry: join(fixtures, 'step-floor.ts'), bundling: baseline },
       { name: DYNAMODB_SDK_CHAIN, entry: join(fixtures, 'dynamodb-client.ts'), bundling: sdkChain },
       ...FUNCTION_FOLDERS.map((folder) => ({
         name: folder,
@@ -252,7 +255,7 @@ const lambdas: BenchCase = {
         heaviestModules: bundle.heaviest,
       };
     });
-    const baselines = [EMPTY, DYNAMODB, DYNAMODB_SDK_CHAIN].map((name) => ({
+    const baselines = [EMPTY, DYNAMODB, DYNAMODB_SDK_CHAIN, STEP_FLOOR].map((name) => ({
       name,
       bundleBytes: byName(name).bytes,
       importMs: importMs(name),
@@ -269,6 +272,18 @@ const lambdas: BenchCase = {
         value: dynamodb.ms,
         unit: 'ms',
         baseline: { name: EMPTY, value: empty.ms },
+      },
+      {
+        name: `${STEP_FLOOR}: bundle`,
+        value: byName(STEP_FLOOR).bytes,
+        unit: 'bytes',
+        baseline: { name: DYNAMODB, value: dynamodb.bytes },
+      },
+      {
+        name: `${STEP_FLOOR}: import`,
+        value: importMs(STEP_FLOOR),
+        unit: 'ms',
+        baseline: { name: DYNAMODB, value: dynamodb.ms },
       },
       {
         name: `${DYNAMODB_SDK_CHAIN}: bundle`,
