@@ -1,5 +1,5 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -68,7 +68,10 @@ export const send = (
   timeoutMs = 10_000,
 ): Promise<HttpAnswer> =>
   new Promise((resolve, reject) => {
-    const request = (protocol === 'https:' ? httpsRequest : httpRequest)(
+    // Plain http is for tests' loopback servers only, and is not imported: an ESM import of
+    // node:http builds its export facade, which reads the lazy WebSocket getters and so loads
+    // undici, about 10 ms of every cold start (the SDK's handler imports it lazily for that reason).
+    const request = (protocol === 'https:' ? httpsRequest : process.getBuiltinModule('node:http').request)(
       { ...target, timeout: timeoutMs },
       (response) => {
         const chunks: Buffer[] = [];
