@@ -46,9 +46,6 @@ export const BUNDLING: BundlingOptions = {
       // No operation called here streams events; see the file for what the SDK's lazy import costs.
       '@smithy/core/event-streams=./functions/shared/adapters/no-event-streams.ts',
     ],
-    // Chinese text (notice templates, bulletin labels) as UTF-8 rather than \uXXXX escapes: 6 bytes a
-    // character become 3, 0–4 KB less per bundle. Node reads every module as UTF-8.
-    '--charset': 'utf8',
   },
   commandHooks: {
     beforeBundling: () => [],
