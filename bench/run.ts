@@ -108,7 +108,13 @@ const main = async () => {
   );
   console.log(markdownTable(rows));
   console.log(
-    `\n${results.durationSeconds} s${quick ? ' (quick: smoke mode, figures not meaningful)' : `; wrote ${outFile}`}`,
+    `\n${results.durationSeconds} s${
+      quick
+        ? ' (quick: smoke mode, figures not meaningful)'
+        : only.length
+          ? ` (only ${only.join(', ')}: ${outFile} left as it was)`
+          : `; wrote ${outFile}`
+    }`,
   );
 };
 

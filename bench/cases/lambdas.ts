@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { synthesize } from '../../bin/local/synthesized.ts';
+import { CALENDAR_FILE } from '../../functions/shared/domain/working-days.ts';
 import { ALL_FUNCTION_FOLDERS, BUNDLING, functionEntry } from '../../lib/project-function.ts';
 import { type BenchCase, type Figure, median } from '../harness.ts';
 
@@ -15,19 +16,29 @@ import { type BenchCase, type Figure, median } from '../harness.ts';
  * measured is what is deployed; `metafile` only adds a file beside the bundle. Two baselines are
  * bundled the same way in the same run: an empty handler and a bare DynamoDB document client.
  * Import time is the median of fresh Node processes (15, interleaved so drift hits all alike).
+ *
+ * "Bundle" is index.mjs, what a cold start loads. The asset may carry files read later, on first
+ * use only (the working-day calendar): "asset" is every file deployed, and each is listed in
+ * results.json, so nothing loaded lazily goes uncounted.
  */
 
 export const BUNDLE_TARGET_BYTES = 400 * 1024;
 export const IMPORT_TARGET_RATIO = 1.3;
 const EMPTY = 'empty handler';
 const DYNAMODB = 'bare DynamoDB client';
+/** What every workflow step but Notify must load before its own work (bench/fixtures/step-floor.ts). */
+const STEP_FLOOR = 'DynamoDB client + step event and definition schemas';
 /** The same client with the SDK's whole default credential chain (no alias): what the alias saves. */
 const DYNAMODB_SDK_CHAIN = 'bare DynamoDB client, SDK credential chain';
 
 interface Bundle {
   name: string;
   file: string;
+  /** index.mjs: what a cold start loads. */
   bytes: number;
+  /** Every file of the deployed asset (index.mjs included), and their total. */
+  assetFiles: { path: string; bytes: number }[];
+  assetBytes: number;
   /** Bytes in the bundle per npm package (or source folder), largest first. */
   heaviest: { module: string; bytes: number }[];
 }
@@ -49,6 +60,39 @@ const heaviest = (metafile: Metafile): Bundle['heaviest'] => {
     .map(([module, bytes]) => ({ module, bytes }))
     .sort((a, b) => b.bytes - a.bytes)
     .slice(0, 8);
+};
+
+/** esbuild's metafile, which the bench asks for beside the bundle; not part of the deployed asset. */
+const METAFILE = 'index.meta.json';
+
+const filesUnder = async (dir: string): Promise<Bundle['assetFiles']> => {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = await Promise.all(
+    entries
+      .filter((e) => e.isFile() && !(e.parentPath === dir && e.name === METAFILE))
+      .map(async (e) => {
+        const path = join(e.parentPath, e.name);
+        return { path: relative(dir, path), bytes: (await stat(path)).size };
+      }),
+  );
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+};
+
+/**
+ * Each function's asset must answer the calendar's lazy `require` from where index.mjs is: the
+ * same resolution the deployed function does on its first working-day rule.
+ */
+const checkCalendarShipped = (bundle: Bundle): void => {
+  const probe = `import { createRequire } from 'node:module';
+const data = createRequire(process.argv[1])(process.argv[2]);
+if (!Object.keys(data.holidays).length) throw new Error('empty calendar');`;
+  const run = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', probe, pathToFileURL(bundle.file).href, CALENDAR_FILE],
+    { encoding: 'utf8' },
+  );
+  if (run.status !== 0)
+    throw new Error(`${bundle.name}: its asset does not resolve ${CALENDAR_FILE}: ${run.stderr.slice(-500)}`);
 };
 
 /** Synthesizes one stack of NodejsFunctions with CDK's local esbuild bundling and reads the assets. */
@@ -82,8 +126,16 @@ const bundleWithCdk = async (
     if (resource.Type !== 'AWS::Lambda::Function' || !name || !assetPath) continue;
     const dir = join(outdir, assetPath);
     const file = join(dir, 'index.mjs');
-    const metafile = JSON.parse(await readFile(join(dir, 'index.meta.json'), 'utf8')) as Metafile;
-    bundles.push({ name, file, bytes: (await stat(file)).size, heaviest: heaviest(metafile) });
+    const metafile = JSON.parse(await readFile(join(dir, METAFILE), 'utf8')) as Metafile;
+    const assetFiles = await filesUnder(dir);
+    bundles.push({
+      name,
+      file,
+      bytes: (await stat(file)).size,
+      assetFiles,
+      assetBytes: assetFiles.reduce((sum, f) => sum + f.bytes, 0),
+      heaviest: heaviest(metafile),
+    });
   }
   return entries.map((e) => {
     const bundle = bundles.find((b) => b.name === e.name);
@@ -155,12 +207,24 @@ const lambdas: BenchCase = {
   section: 'lambda',
   name: 'lambdas',
   async run(ctx) {
-    const { esbuildArgs: _alias, ...sdkChain } = BUNDLING;
+    // The baselines get the same esbuild settings, without the files the functions' assets carry
+    // beside the bundle (the calendar), which they never read.
+    const { commandHooks: _shipped, ...baseline } = BUNDLING;
+    // The same, without the alias that swaps in the Lambda credential chain (what it saves).
+    const aliases = [BUNDLING.esbuildArgs?.['--alias'] ?? []].flat() as string[];
+    const sdkChain: BundlingOptions = {
+      ...baseline,
+      esbuildArgs: {
+        ...baseline.esbuildArgs,
+        '--alias': aliases.filter((a) => !a.startsWith('@aws-sdk/credential-provider-node=')),
+      },
+    };
     const fixtures = join(import.meta.dirname, '..', 'fixtures');
     ctx.log('  bundling with CDK (esbuild)');
     const bundles = await bundleWithCdk(join(ctx.workDir, 'cdk.out'), [
-      { name: EMPTY, entry: join(fixtures, 'empty-handler.ts'), bundling: BUNDLING },
-      { name: DYNAMODB, entry: join(fixtures, 'dynamodb-client.ts'), bundling: BUNDLING },
+      { name: EMPTY, entry: join(fixtures, 'empty-handler.ts'), bundling: baseline },
+      { name: DYNAMODB, entry: join(fixtures, 'dynamodb-client.ts'), bundling: baseline },
+      { name: STEP_FLOOR, entry: join(fixtures, 'step-floor.ts'), bundling: baseline },
       { name: DYNAMODB_SDK_CHAIN, entry: join(fixtures, 'dynamodb-client.ts'), bundling: sdkChain },
       ...ALL_FUNCTION_FOLDERS.map((folder) => ({
         name: folder,
@@ -168,11 +232,12 @@ const lambdas: BenchCase = {
         bundling: BUNDLING,
       })),
     ]);
+    const byName = (name: string) => bundles.find((b) => b.name === name) as Bundle;
+    for (const folder of ALL_FUNCTION_FOLDERS) checkCalendarShipped(byName(folder));
     const rounds = ctx.quick ? 1 : 15;
     ctx.log(`  importing each bundle in ${rounds} fresh ${process.version} processes`);
     const samples = await importTimes(ctx.workDir, bundles, rounds);
     const importMs = (name: string) => median(samples.get(name) ?? []);
-    const byName = (name: string) => bundles.find((b) => b.name === name) as Bundle;
     const empty = { bytes: byName(EMPTY).bytes, ms: importMs(EMPTY) };
     const dynamodb = { bytes: byName(DYNAMODB).bytes, ms: importMs(DYNAMODB) };
 
@@ -181,6 +246,8 @@ const lambdas: BenchCase = {
       return {
         name,
         bundleBytes: bundle.bytes,
+        assetBytes: bundle.assetBytes,
+        assetFiles: bundle.assetFiles,
         importMs: importMs(name),
         importSamplesMs: samples.get(name),
         importRatioToEmptyHandler: importMs(name) / empty.ms,
@@ -188,7 +255,7 @@ const lambdas: BenchCase = {
         heaviestModules: bundle.heaviest,
       };
     });
-    const baselines = [EMPTY, DYNAMODB, DYNAMODB_SDK_CHAIN].map((name) => ({
+    const baselines = [EMPTY, DYNAMODB, DYNAMODB_SDK_CHAIN, STEP_FLOOR].map((name) => ({
       name,
       bundleBytes: byName(name).bytes,
       importMs: importMs(name),
@@ -207,6 +274,18 @@ const lambdas: BenchCase = {
         baseline: { name: EMPTY, value: empty.ms },
       },
       {
+        name: `${STEP_FLOOR}: bundle`,
+        value: byName(STEP_FLOOR).bytes,
+        unit: 'bytes',
+        baseline: { name: DYNAMODB, value: dynamodb.bytes },
+      },
+      {
+        name: `${STEP_FLOOR}: import`,
+        value: importMs(STEP_FLOOR),
+        unit: 'ms',
+        baseline: { name: DYNAMODB, value: dynamodb.ms },
+      },
+      {
         name: `${DYNAMODB_SDK_CHAIN}: bundle`,
         value: byName(DYNAMODB_SDK_CHAIN).bytes,
         unit: 'bytes',
@@ -221,6 +300,12 @@ const lambdas: BenchCase = {
           unit: 'bytes',
           baseline: { name: DYNAMODB, value: dynamodb.bytes },
           target: { max: BUNDLE_TARGET_BYTES, of: 'value' },
+        },
+        {
+          name: `${f.name}: asset, all files (${f.assetFiles.length})`,
+          value: f.assetBytes,
+          unit: 'bytes',
+          baseline: { name: 'its bundle', value: f.bundleBytes },
         },
         {
           name: `${f.name}: import`,

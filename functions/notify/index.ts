@@ -1,11 +1,11 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { storeFromEnv } from '../shared/adapters/aws-deps.ts';
-import { SesEmailNotifier } from '../shared/adapters/channels/email.ts';
+import { JsonService } from '../shared/adapters/aws-request.ts';
+import { SesEmailNotifier, sesHost } from '../shared/adapters/channels/email.ts';
 import { RobotNotifier } from '../shared/adapters/channels/robots.ts';
 import { ChannelRouter } from '../shared/adapters/channels/router.ts';
-import { SecretsManagerSource } from '../shared/adapters/channels/secrets.ts';
+import { SecretsManagerSource, secretsManagerHost } from '../shared/adapters/channels/secrets.ts';
 import { SnsSmsNotifier } from '../shared/adapters/channels/sms.ts';
 import { getStringFromEnv } from '../shared/adapters/env.ts';
 import { createLogger } from '../shared/adapters/logger.ts';
@@ -13,14 +13,18 @@ import { snsDeadLetterAlert } from '../shared/adapters/notifiers.ts';
 import { makeNotifyHandler } from './handler.ts';
 
 const sns = new SNSClient({});
+/** SES and Secrets Manager: one signed call each (aws-request.ts), with the SDK clients' credentials. */
+const aws = { region: () => getStringFromEnv('AWS_REGION'), credentials: defaultProvider() };
 
 export const handler = makeNotifyHandler({
   store: storeFromEnv(),
   notifier: new ChannelRouter({
-    robot: new RobotNotifier({ secrets: new SecretsManagerSource(new SecretsManagerClient({})) }),
+    robot: new RobotNotifier({
+      secrets: new SecretsManagerSource(new JsonService({ ...secretsManagerHost, ...aws })),
+    }),
     sms: new SnsSmsNotifier(sns),
     email: new SesEmailNotifier(
-      new SESv2Client({}),
+      new JsonService({ ...sesHost, ...aws }),
       getStringFromEnv('SENDER_EMAIL'),
       getStringFromEnv('SES_CONFIGURATION_SET'),
     ),

@@ -243,6 +243,26 @@ describe('bulletin documents', () => {
     expect(lines[1]).toContain(`"'=HYPERLINK(""http://x"")"`);
     expect(lines[3]).toMatch(/^c,丙社区,未报,,,,/);
   });
+
+  it('quotes a CSV field with a comma, a double quote or a CRLF, as csv-stringify did', () => {
+    // Prepare
+    const def = CampaignDefinition.parse({
+      ...minimal(),
+      reporting: {
+        ...minimal().reporting,
+        fields: ['a', 'b', 'c', 'd', 'e'].map((key) => ({ key, label: key, type: 'text' })),
+      },
+    });
+    const a = reportOf('a');
+    a.content.extra = { a: '甲,乙', b: '说"好"', c: '一\r\n二', d: '一\n二', e: 'plain' };
+
+    // Act
+    const { csv } = render({ def, reports: [a] });
+
+    // Assess
+    expect(csv).toContain(',"甲,乙","说""好""","一\r\n二",一\n二,plain\r\n');
+    expect(csv.endsWith('\r\n')).toBe(true);
+  });
 });
 
 describe('hazardChartSvg', () => {

@@ -1,11 +1,10 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { dirname, extname, join, resolve } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ArchiveDocument, BulletinArchive } from '../domain/ports.ts';
+import { type Endpoint, type HttpAnswer, NodeSha256, regionalHost, send } from './aws-request.ts';
 
 /** Document names are ours (bulletins/<period>.<ext>); refuse anything that could leave the folder. */
 const safeName = (name: string): string => {
@@ -15,44 +14,20 @@ const safeName = (name: string): string => {
   return name;
 };
 
-/** SHA-256 and HMAC-SHA-256 for the signer, from Node's own crypto. */
-class NodeSha256 implements Checksum {
-  private readonly hash: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
-  }
-  update(data: Uint8Array | string): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    throw new Error('not resettable');
-  }
-}
-
-const toBytes = (data: SourceData): Uint8Array =>
-  typeof data === 'string'
-    ? Buffer.from(data, 'utf8')
-    : data instanceof Uint8Array
-      ? data
-      : new Uint8Array(ArrayBuffer.isView(data) ? data.buffer : data);
-
 export interface S3ArchiveOptions {
   bucket: string;
   /** A function when it is read from the environment: resolved at the first put, not at load. */
   region: string | (() => string);
   credentials: AwsCredentialIdentityProvider;
   /** Another endpoint (tests: a loopback server); by default the bucket's regional virtual host. */
-  endpoint?: { protocol: 'http:' | 'https:'; hostname: string; port?: number };
+  endpoint?: Endpoint;
 }
 
 /**
  * On AWS: one object per document under the campaign's prefix, encrypted by the bucket's default.
  * A single signed PutObject over HTTPS, signed by the SDK's own SigV4 signer, instead of the S3
  * client: that client would add about 180 KB to the collect-reports bundle (the 400 KB budget of
- * issue 7) for one call whose request fits in a few lines.
+ * issue 7) for one call whose request fits in a few lines (see aws-request.ts).
  */
 export class S3BulletinArchive implements BulletinArchive {
   private readonly signer: SignatureV4;
@@ -78,7 +53,7 @@ export class S3BulletinArchive implements BulletinArchive {
   private target(campaignId: string, name: string) {
     const { bucket, endpoint } = this.options;
     const key = `${campaignId}/${safeName(name)}`;
-    const hostname = endpoint?.hostname ?? `${bucket}.s3.${this.region()}.amazonaws.com`;
+    const hostname = endpoint?.hostname ?? regionalHost(`${bucket}.s3`, this.region());
     return {
       key,
       protocol: endpoint?.protocol ?? 'https:',
@@ -95,7 +70,7 @@ export class S3BulletinArchive implements BulletinArchive {
     target: ReturnType<S3BulletinArchive['target']>,
     headers: Record<string, string>,
     body?: Buffer,
-  ): Promise<S3Answer> {
+  ): Promise<HttpAnswer> {
     const payload = body ?? Buffer.alloc(0);
     const signed = await this.signer.sign({
       method,
@@ -114,7 +89,7 @@ export class S3BulletinArchive implements BulletinArchive {
     return send(
       target.protocol,
       { method, hostname: target.hostname, port: target.port, path: target.path, headers: signed.headers },
-      body,
+      payload,
     );
   }
 
@@ -150,53 +125,17 @@ export class S3BulletinArchive implements BulletinArchive {
         `S3 GetObject s3://${bucket}/${target.key} failed with HTTP ${answer.code}: ${answer.text.slice(0, 500)}`,
       );
     }
+    const contentType = answer.headers['content-type'];
     return {
       campaignId,
       name,
-      contentType: (answer.contentType ?? contentTypeOf(name)).split(';')[0]?.trim() || contentTypeOf(name),
+      contentType:
+        (typeof contentType === 'string' ? contentType : contentTypeOf(name)).split(';')[0]?.trim() ||
+        contentTypeOf(name),
       body: answer.text,
     };
   }
 }
-
-interface S3Answer {
-  code: number;
-  text: string;
-  contentType?: string;
-}
-
-const send = (
-  protocol: 'http:' | 'https:',
-  target: {
-    method: 'GET' | 'PUT';
-    hostname: string;
-    port?: number;
-    path: string;
-    headers: Record<string, string>;
-  },
-  body?: Buffer,
-): Promise<S3Answer> =>
-  new Promise((resolve, reject) => {
-    const request = (protocol === 'https:' ? httpsRequest : httpRequest)(
-      { ...target, timeout: 10_000 },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({
-            code: response.statusCode ?? 0,
-            text: Buffer.concat(chunks).toString('utf8'),
-            contentType: response.headers['content-type'],
-          }),
-        );
-        response.on('error', reject);
-      },
-    );
-    const operation = target.method === 'PUT' ? 'PutObject' : 'GetObject';
-    request.on('timeout', () => request.destroy(new Error(`S3 ${operation} timed out after 10 s`)));
-    request.on('error', reject);
-    request.end(body);
-  });
 
 /** The archive's documents by extension, for stores that keep no content type of their own. */
 const CONTENT_TYPES: Record<string, string> = {

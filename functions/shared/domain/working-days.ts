@@ -1,4 +1,4 @@
-import calendar from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
+import { createRequire } from 'node:module';
 import { DateTime } from 'luxon';
 
 /**
@@ -7,17 +7,52 @@ import { DateTime } from 'luxon';
  * Saturday). The data is chinese-days' table, read directly so that what the calendar knows is
  * explicit: a year it has no entries for is not a year without holidays (it answers 2027-01-01
  * as a working day), so such a date is refused with a named error instead of guessed.
+ *
+ * The table is read on first use, not at load: only campaigns with working-day rules
+ * (`onNonWorkingDay: nextWorkingDay`, `due: { workingDays }`) need it. It is a plain `require`
+ * of the package's JSON file, which esbuild leaves out of the bundle; the deployed asset carries
+ * the file beside index.mjs under the same path (`BUNDLING` in lib/project-function.ts), so a
+ * cold start of any other campaign neither loads nor parses its 37 KB.
  */
+export const CALENDAR_FILE = 'chinese-days/dist/chinese-days.json';
 
-const holidays = new Set(Object.keys(calendar.holidays));
-const makeUpDays = new Set(Object.keys(calendar.workdays));
+interface Calendar {
+  holidays: ReadonlySet<string>;
+  makeUpDays: ReadonlySet<string>;
+  /** Years the data covers: those with at least one announced holiday. */
+  covered: ReadonlySet<number>;
+  range: { first: number; last: number };
+}
 
-/** Years the data covers: those with at least one announced holiday. */
-export const COVERED_YEARS: ReadonlySet<number> = new Set(
-  [...holidays].map((date) => Number(date.slice(0, 4))),
-);
-const covered = [...COVERED_YEARS].sort((a, b) => a - b);
-export const CALENDAR_RANGE = { first: covered[0] ?? 0, last: covered.at(-1) ?? 0 };
+let loaded: Calendar | undefined;
+
+const calendar = (): Calendar => {
+  if (loaded) return loaded;
+  const data = createRequire(import.meta.url)(CALENDAR_FILE) as {
+    holidays: Record<string, string>;
+    workdays: Record<string, string>;
+  };
+  const holidays = new Set(Object.keys(data.holidays));
+  const covered = new Set([...holidays].map((date) => Number(date.slice(0, 4))));
+  const years = [...covered].sort((a, b) => a - b);
+  loaded = {
+    holidays,
+    makeUpDays: new Set(Object.keys(data.workdays)),
+    covered,
+    range: { first: years[0] ?? 0, last: years.at(-1) ?? 0 },
+  };
+  return loaded;
+};
+
+/** The first and last year the data covers (read from the table on first access). */
+export const CALENDAR_RANGE: { readonly first: number; readonly last: number } = {
+  get first() {
+    return calendar().range.first;
+  },
+  get last() {
+    return calendar().range.last;
+  },
+};
 
 export class CalendarCoverageError extends Error {
   override readonly name = 'CalendarCoverageError';
@@ -36,11 +71,12 @@ const day = (date: string): DateTime<true> => {
   return dt;
 };
 
-export const isCovered = (date: string): boolean => COVERED_YEARS.has(Number(date.slice(0, 4)));
+export const isCovered = (date: string): boolean => calendar().covered.has(Number(date.slice(0, 4)));
 
 /** Whether people work on `date` (YYYY-MM-DD); throws CalendarCoverageError outside the data. */
 export const isWorkingDay = (date: string): boolean => {
   if (!isCovered(date)) throw new CalendarCoverageError(date);
+  const { makeUpDays, holidays } = calendar();
   if (makeUpDays.has(date)) return true;
   if (holidays.has(date)) return false;
   return day(date).weekday <= 5;

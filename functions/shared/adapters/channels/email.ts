@@ -1,6 +1,6 @@
-import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Notifier } from '../../domain/ports.ts';
 import { type Delivery, DeliveryError } from '../../notify/delivery.ts';
+import type { JsonService } from '../aws-request.ts';
 
 const RETRYABLE = new Set([
   'TooManyRequestsException',
@@ -8,18 +8,24 @@ const RETRYABLE = new Set([
   'InternalServiceErrorException',
 ]);
 
-/** Email through SES v2 from the verified sender identity, text and HTML parts, in the campaign's configuration set. */
+/**
+ * Email through SES v2 from the verified sender identity, text and HTML parts, in the campaign's
+ * configuration set. One SendEmail call (POST /v2/email/outbound-emails, the request the SDK's
+ * SendEmailCommand makes) signed for `ses` at email.<region>: see aws-request.ts for why not the
+ * SDK's SES client.
+ */
 export class SesEmailNotifier implements Notifier {
   constructor(
-    private readonly client: SESv2Client,
+    private readonly ses: JsonService,
     private readonly from: string,
     private readonly configurationSet?: string,
   ) {}
 
   async send(d: Delivery): Promise<void> {
     try {
-      await this.client.send(
-        new SendEmailCommand({
+      await this.ses.post(
+        '/v2/email/outbound-emails',
+        {
           FromEmailAddress: this.from,
           Destination: { ToAddresses: [d.address] },
           ConfigurationSetName: this.configurationSet,
@@ -31,7 +37,8 @@ export class SesEmailNotifier implements Notifier {
             },
           },
           EmailTags: [{ Name: 'campaign', Value: d.campaignId.replace(/[^A-Za-z0-9_-]/g, '_') }],
-        }),
+        },
+        { 'content-type': 'application/json' },
       );
     } catch (error) {
       const name = (error as Error).name;
@@ -39,3 +46,6 @@ export class SesEmailNotifier implements Notifier {
     }
   }
 }
+
+/** The SES v2 API as SesEmailNotifier calls it. */
+export const sesHost = { signingName: 'ses', hostPrefix: 'email' } as const;

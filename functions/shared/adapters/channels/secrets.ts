@@ -1,5 +1,5 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
+import type { JsonService } from '../aws-request.ts';
 
 /**
  * A robot's credentials, kept in Secrets Manager under the name the definition gives
@@ -19,18 +19,30 @@ export interface SecretSource {
   robotCredentials(name: string): Promise<RobotCredentials>;
 }
 
-/** Secrets Manager, cached per container for five minutes so a rotated token is picked up. */
+/**
+ * Secrets Manager, cached per container for five minutes so a rotated token is picked up. One
+ * GetSecretValue call (AWS JSON 1.1, the request the SDK's GetSecretValueCommand makes) signed for
+ * `secretsmanager`: see aws-request.ts for why not the SDK's client. Its errors keep the SDK's
+ * names (ResourceNotFoundException…), which RobotNotifier reads.
+ */
 export class SecretsManagerSource implements SecretSource {
   private readonly cache = new Map<string, { value: RobotCredentials; until: number }>();
   constructor(
-    private readonly client: SecretsManagerClient,
+    private readonly secretsManager: JsonService,
     private readonly ttlMs = 5 * 60_000,
   ) {}
 
   async robotCredentials(name: string): Promise<RobotCredentials> {
     const hit = this.cache.get(name);
     if (hit && hit.until > Date.now()) return hit.value;
-    const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }));
+    const out = (await this.secretsManager.post(
+      '/',
+      { SecretId: name },
+      {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'secretsmanager.GetSecretValue',
+      },
+    )) as { SecretString?: string };
     let json: unknown;
     try {
       json = JSON.parse(out.SecretString ?? '');
@@ -44,6 +56,9 @@ export class SecretsManagerSource implements SecretSource {
     return parsed.data;
   }
 }
+
+/** The Secrets Manager API as SecretsManagerSource calls it. */
+export const secretsManagerHost = { signingName: 'secretsmanager', hostPrefix: 'secretsmanager' } as const;
 
 /** Local runs and tests: credentials given in memory. */
 export class StaticSecretSource implements SecretSource {

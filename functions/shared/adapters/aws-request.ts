@@ -1,0 +1,207 @@
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
+
+/**
+ * One SigV4-signed AWS call over Node's https, signed by the SDK's own signer (already in every
+ * bundle for DynamoDB), for the few single-operation services a function calls: S3 PutObject,
+ * SES SendEmail, Secrets Manager GetSecretValue. Each SDK client would add its whole service model
+ * to the bundle: together about 90 KB of the notify bundle, over the 400 KB budget of issue 7.
+ * The DynamoDB, Step Functions and SNS clients stay the SDK's.
+ */
+
+/** SHA-256 and HMAC-SHA-256 for the signer, from Node's own crypto. */
+export class NodeSha256 implements Checksum {
+  private readonly hash: Hash | Hmac;
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
+  }
+  update(data: Uint8Array | string): void {
+    this.hash.update(data);
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {
+    throw new Error('not resettable');
+  }
+}
+
+const toBytes = (data: SourceData): Uint8Array =>
+  typeof data === 'string'
+    ? Buffer.from(data, 'utf8')
+    : data instanceof Uint8Array
+      ? data
+      : new Uint8Array(ArrayBuffer.isView(data) ? data.buffer : data);
+
+/** Another endpoint than the service's own (tests: a loopback server). */
+export interface Endpoint {
+  protocol: 'http:' | 'https:';
+  hostname: string;
+  port?: number;
+}
+
+/** A regional endpoint's host: `amazonaws.com`, or `amazonaws.com.cn` in the China regions. */
+export const regionalHost = (prefix: string, region: string): string =>
+  `${prefix}.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+
+export interface HttpAnswer {
+  code: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/** Sends one request and reads the whole answer; a request that takes over `timeoutMs` fails with a TimeoutError. */
+export const send = (
+  protocol: Endpoint['protocol'],
+  target: {
+    method: string;
+    hostname: string;
+    port?: number;
+    path: string;
+    headers: Record<string, string>;
+  },
+  body: Buffer,
+  timeoutMs = 10_000,
+): Promise<HttpAnswer> =>
+  new Promise((resolve, reject) => {
+    // Plain http is for tests' loopback servers only, and is not imported: an ESM import of
+    // node:http builds its export facade, which reads the lazy WebSocket getters and so loads
+    // undici, about 10 ms of every cold start (the SDK's handler imports it lazily for that reason).
+    const request = (protocol === 'https:' ? httpsRequest : process.getBuiltinModule('node:http').request)(
+      { ...target, timeout: timeoutMs },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({
+            code: response.statusCode ?? 0,
+            headers: response.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => {
+      const error = new Error(`${target.method} ${target.hostname} timed out after ${timeoutMs / 1000} s`);
+      error.name = 'TimeoutError';
+      request.destroy(error);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+
+/** An error answer of an AWS service, named by its error code as the SDK names its exceptions. */
+export class AwsServiceError extends Error {
+  readonly $metadata: { httpStatusCode: number };
+  constructor(name: string, message: string, status: number) {
+    super(message);
+    this.name = name;
+    this.$metadata = { httpStatusCode: status };
+  }
+}
+
+/** The code of an AWS JSON error answer: the x-amzn-errortype header, else `__type` or `code` (after any namespace). */
+const errorOf = (answer: HttpAnswer): AwsServiceError => {
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(answer.text) as Record<string, unknown>;
+  } catch {
+    // Not JSON (a proxy's page): the status is all there is.
+  }
+  const header = answer.headers['x-amzn-errortype'];
+  const raw = (typeof header === 'string' ? header : undefined) ?? body.__type ?? body.code;
+  const name = typeof raw === 'string' && raw ? (raw.split(':')[0]?.split('#').at(-1) ?? raw) : '';
+  const message = body.message ?? body.Message;
+  return new AwsServiceError(
+    name || `HTTP${answer.code}`,
+    typeof message === 'string' ? message : `HTTP ${answer.code}`,
+    answer.code,
+  );
+};
+
+/** What the SDK's standard retry mode retries, by the SDK's own classification. */
+const retryable = (error: unknown): boolean => {
+  const e = error as Parameters<typeof isTransientError>[0];
+  return isThrottlingError(e) || isTransientError(e) || isServerError(e);
+};
+
+export interface JsonServiceOptions {
+  /** The service's SigV4 signing name, e.g. `ses`. */
+  signingName: string;
+  /** The first label of its regional host, e.g. `email` for email.<region>.amazonaws.com. */
+  hostPrefix: string;
+  /** A function when it is read from the environment: resolved at the first call, not at load. */
+  region: string | (() => string);
+  credentials: AwsCredentialIdentityProvider;
+  endpoint?: Endpoint;
+  /** Attempts for a transient failure, as the SDK's standard retry mode (3). */
+  maxAttempts?: number;
+  /** Backoff before attempt n+1: the SDK's full jitter, up to 100 ms × 2ⁿ. */
+  backoffMs?: (attempt: number) => number;
+}
+
+/** A JSON API (REST-JSON or AWS JSON 1.x) called with signed POSTs; answers parsed, errors thrown as AwsServiceError. */
+export class JsonService {
+  private readonly signer: SignatureV4;
+
+  constructor(private readonly options: JsonServiceOptions) {
+    this.signer = new SignatureV4({
+      service: options.signingName,
+      region: async () => this.region(),
+      credentials: options.credentials,
+      sha256: NodeSha256,
+    });
+  }
+
+  private region(): string {
+    const { region } = this.options;
+    return typeof region === 'function' ? region() : region;
+  }
+
+  async post(
+    path: string,
+    payload: unknown,
+    headers: Record<string, string> & { 'content-type': string },
+  ): Promise<unknown> {
+    const { endpoint, hostPrefix, maxAttempts = 3 } = this.options;
+    const backoffMs =
+      this.options.backoffMs ?? ((n: number) => Math.random() * Math.min(20_000, 100 * 2 ** n));
+    const hostname = endpoint?.hostname ?? regionalHost(hostPrefix, this.region());
+    const protocol = endpoint?.protocol ?? 'https:';
+    const body = Buffer.from(JSON.stringify(payload), 'utf8');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Signed again for each attempt: the signature carries the time.
+        const signed = await this.signer.sign({
+          method: 'POST',
+          protocol,
+          hostname,
+          port: endpoint?.port,
+          path,
+          query: {},
+          headers: {
+            host: endpoint?.port ? `${hostname}:${endpoint.port}` : hostname,
+            'content-length': String(body.byteLength),
+            ...headers,
+          },
+          body,
+        });
+        const answer = await send(
+          protocol,
+          { method: 'POST', hostname, port: endpoint?.port, path, headers: signed.headers },
+          body,
+        );
+        if (answer.code < 200 || answer.code >= 300) throw errorOf(answer);
+        return answer.text ? JSON.parse(answer.text) : {};
+      } catch (error) {
+        if (attempt >= maxAttempts || !retryable(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+      }
+    }
+  }
+}
