@@ -11,6 +11,7 @@ import { CampaignDefinition, type Unit } from '../../functions/shared/domain/def
 import { parseDefinitionYaml } from '../../functions/shared/domain/load-definition.ts';
 import type { ReportRecord } from '../../functions/shared/domain/records.ts';
 import { instant, iso } from '../../functions/shared/domain/schedule.ts';
+import { MAIL_ANNEX_ROWS } from '../../functions/shared/use-cases/publish-bulletin.ts';
 
 /** The bulletin's figures and its three formats, as pure functions of reports and earlier bulletins. */
 
@@ -160,6 +161,31 @@ describe('bulletin documents', () => {
       svg,
     };
   };
+
+  it('cuts the annex of a mailed copy for a 1,000-unit campaign, pointing at the whole document', () => {
+    // Prepare
+    const units = Array.from({ length: 1000 }, (_, i) => unit(`u${i}`, `第${i + 1}网格`));
+    const reports = units.slice(0, 900).map((u) => reportOf(u.id));
+    const compiled = compileBulletin(input({ units, reports }));
+    const def = minimal();
+    const view = presentBulletin(def, compiled.record, '2027-03-22T05:00:00.000Z');
+    const address = 's3://bucket/minimal-2027/bulletins/2027-03-15.html';
+
+    // Act
+    const whole = bulletinHtml(view, compiled.rows, def.reporting.fields, '<svg></svg>', 'zh-CN');
+    const mailed = bulletinHtml(view, compiled.rows, def.reporting.fields, '<svg></svg>', 'zh-CN', {
+      rows: MAIL_ANNEX_ROWS,
+      address,
+    });
+
+    // Assess: the whole annex would not fit an outbox item (400 KB); the mailed copy does, with room
+    expect(Buffer.byteLength(whole)).toBeGreaterThan(400 * 1024);
+    expect(Buffer.byteLength(mailed)).toBeLessThan(150 * 1024);
+    expect(mailed).toContain(`本邮件附表列出前100个单位（共1000个），完整附表见：${address}`);
+    expect(mailed).toContain('第100网格');
+    expect(mailed).not.toContain('第101网格');
+    expect(mailed).toContain('本期应报送单位1000个');
+  });
 
   it('reads as the office writes it, in Chinese by default', () => {
     // Act

@@ -119,7 +119,7 @@ export const collectReports = async (
       hazardsFound: b.totals.hazardsFound,
       hazardsFixed: b.totals.hazardsFixed,
       detailsMarkdown: bulletin.markdown,
-      detailsHtml: bulletin.html,
+      detailsHtml: bulletin.mailHtml,
     };
     drafts.push(
       ...[leadingGroupLeader(def), officeHead(def)].map((recipient) =>

@@ -15,6 +15,8 @@ export interface PublishedBulletin {
   record: BulletinRecord;
   markdown: string;
   html: string;
+  /** The HTML to send by mail: the document, or with a large annex cut to MAIL_ANNEX_ROWS. */
+  mailHtml: string;
   csv: string;
   svg: string;
 }
@@ -34,6 +36,9 @@ const nextCutoffAfter = (def: CampaignDefinition, cutoff: Instant): string | nul
  * reports, the units and the earlier bulletins, so a 1,000-unit campaign costs a handful of pages.
  * Running it again for the same period rewrites the same documents: a retried tick is harmless.
  */
+/** Annex rows in a mailed bulletin: about 100 KB of HTML. */
+export const MAIL_ANNEX_ROWS = 100;
+
 export const publishBulletin = async (
   store: CampaignStore,
   archive: BulletinArchive,
@@ -115,11 +120,20 @@ export const publishBulletin = async (
     put('svg', 'image/svg+xml', svg),
   ]);
   const markdown = bulletinMarkdown(view, htmlAt);
+  // The mail copy travels in an outbox item (DynamoDB's 400 KB limit) and a mail (providers cap
+  // around 10 MB, readers far sooner): a large campaign's annex is cut, pointing at the whole one.
+  const mailHtml =
+    rows.length > MAIL_ANNEX_ROWS
+      ? bulletinHtml(view, rows, def.reporting.fields, svg, def.language, {
+          rows: MAIL_ANNEX_ROWS,
+          address: htmlAt,
+        })
+      : html;
   const markdownAt = await put('md', 'text/markdown', markdown);
   const stored: BulletinRecord = {
     ...record,
     files: { html: htmlAt, csv: csvAt, svg: svgAt, markdown: markdownAt },
   };
   await store.putBulletin(stored);
-  return { record: stored, markdown, html, csv, svg };
+  return { record: stored, markdown, html, mailHtml, csv, svg };
 };

@@ -20,8 +20,11 @@ export const bulletinHtml = (
   fields: readonly ReportField[],
   chartSvg: string,
   language: string,
+  /** A mail copy: at most `rows` annex rows, then where the whole document is. */
+  shorten?: { rows: number; address: string },
 ): string => {
   const { labels } = view;
+  const shown = shorten && rows.length > shorten.rows ? rows.slice(0, shorten.rows) : rows;
   const p = (text: string) =>
     `<p style="margin:0 0 10px;text-indent:2em;line-height:1.9;font-size:16px">${text}</p>`;
   const h2 = (text: string) =>
@@ -57,7 +60,7 @@ export const bulletinHtml = (
       th(labels.table.hazardsOpen, 'right') +
       th(labels.table.hazardsOverdue, 'right') +
       fields.map((f) => th(f.label)).join(''),
-    rows
+    shown
       .map(
         (r, i) =>
           `<tr>${td(String(i + 1), 'right')}${td(esc(r.name))}${td(esc(labels.status[r.status]), 'left', STATUS_COLOUR[r.status], true)}` +
@@ -113,6 +116,7 @@ ${p(esc(view.requirement))}
 <p style="text-align:right;margin:28px 0 0;font-size:16px">${esc(view.issuer)}<br>${esc(view.issuedOn)}</p>
 ${h2(labels.sections.table)}
 ${annex}
+${shorten && shown.length < rows.length ? p(esc(labels.annexShortened(shown.length, rows.length, shorten.address))) : ''}
 </div>
 </body>
 </html>

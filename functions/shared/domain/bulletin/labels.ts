@@ -45,6 +45,8 @@ export interface BulletinLabels {
   duration: (days: number, hours: number, minutes: number) => string;
   lessThanMinute: string;
   andMore: (n: number) => string;
+  /** Under a shortened annex (the mail copy of a large campaign's bulletin): where the whole one is. */
+  annexShortened: (shown: number, total: number, address: string) => string;
   listSeparator: string;
   colon: string;
   stop: string;
@@ -104,6 +106,8 @@ const zh: BulletinLabels = {
     `${d > 0 ? `${d}天` : ''}${h > 0 ? `${h}小时` : ''}${d === 0 && (m > 0 || h === 0) ? `${m}分钟` : ''}`,
   lessThanMinute: '不足1分钟',
   andMore: (n) => `等（另有${n}个单位见附表）`,
+  annexShortened: (shown, total, address) =>
+    `本邮件附表列出前${shown}个单位（共${total}个），完整附表见：${address}`,
   listSeparator: '、',
   colon: '：',
   stop: '。',
@@ -163,6 +167,8 @@ const en: BulletinLabels = {
     [d > 0 ? `${d}d` : '', h > 0 ? `${h}h` : '', d === 0 ? `${m}m` : ''].join(' ').trim(),
   lessThanMinute: 'under a minute',
   andMore: (n) => ` and ${n} more (see the annex)`,
+  annexShortened: (shown, total, address) =>
+    `This mail lists the first ${shown} of ${total} units; the whole annex is at ${address}`,
   listSeparator: ', ',
   colon: ': ',
   stop: '.',
