@@ -1,30 +1,35 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { InvalidArgumentError } from 'commander';
 import { parse } from 'yaml';
-import { documentClient } from '../../functions/shared/adapters/clients.ts';
-import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
+import { DefinitionError, ValidationError } from '../../functions/shared/domain/errors.ts';
 import {
-  ConflictError,
-  DefinitionError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-} from '../../functions/shared/domain/errors.ts';
-import { MAX_DEFINITION_BYTES, parseDefinitionYaml } from '../../functions/shared/domain/load-definition.ts';
-import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local.ts';
-import { LOCAL_TABLE } from '../local/runtime.ts';
+  MAX_DEFINITION_BYTES,
+  parseDefinition,
+  parseYamlMapping,
+} from '../../functions/shared/domain/load-definition.ts';
 
 /** What every zhili command shares: exit codes, where the local runtime lives, input files, errors. */
 
-export const EXIT = { ok: 0, badInput: 1, usage: 2, runtime: 3 } as const;
+/** 1: the input was refused (nothing written); 4: not signed in, or not allowed. */
+export const EXIT = { ok: 0, badInput: 1, usage: 2, runtime: 3, denied: 4 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export const EXIT_CODES_HELP = `
+Exit codes: 0 ok · 1 refused input (the API's 400/404/409/413/415; nothing was written) · 2 usage ·
+3 runtime (5xx, no server, a bad answer) · 4 not signed in or not allowed (401/403).`;
+
+/** A wrong combination of options or arguments, found after Commander parsed them: exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
 const root = resolve(import.meta.dirname, '..', '..');
 // Where the local runtime keeps its database between commands; ZHILI_HOME moves it (tests, several checkouts).
 export const stateDir = resolve(process.env.ZHILI_HOME ?? join(root, '.zhili'));
 
-export const loadFile = async (file: string) => {
+/** A campaign file's YAML mapping, not yet validated; a missing, oversized or unreadable file is a DefinitionError. */
+export const readDefinitionFile = async (file: string): Promise<Record<string, unknown>> => {
   const info = await stat(file).catch(() => null);
   if (!info?.isFile()) throw new DefinitionError(file, [{ path: '', message: 'no such file' }]);
   if (info.size > MAX_DEFINITION_BYTES) {
@@ -32,8 +37,11 @@ export const loadFile = async (file: string) => {
       { path: '', message: `file is ${info.size} bytes; the limit is ${MAX_DEFINITION_BYTES} bytes` },
     ]);
   }
-  return parseDefinitionYaml(await readFile(file, 'utf8'), file);
+  return parseYamlMapping(await readFile(file, 'utf8'), file);
 };
+
+/** A campaign file, validated: every problem names the file and the field. */
+export const loadFile = async (file: string) => parseDefinition(await readDefinitionFile(file), file);
 
 export const isoInstant = (value: string): string => {
   const parsed = Date.parse(value);
@@ -50,6 +58,7 @@ export const printDefinitionError = (error: DefinitionError, json: boolean): voi
   }
 };
 
+/** How the local commands (run, validate, serve, token) fail: a refused definition or input exits 1, anything else 3. */
 export const fail = (error: unknown, json: boolean): never => {
   if (error instanceof DefinitionError) {
     printDefinitionError(error, json);
@@ -57,19 +66,14 @@ export const fail = (error: unknown, json: boolean): never => {
       console.error('Fix the fields above and run `zhili validate` again; nothing was written or launched.');
     process.exit(EXIT.badInput);
   }
-  // The use cases' refusals: the input was wrong (or the state forbids it), not the runtime.
-  if (
-    error instanceof ValidationError ||
-    error instanceof NotFoundError ||
-    error instanceof ConflictError ||
-    error instanceof ForbiddenError
-  ) {
-    const issues = error instanceof ValidationError ? error.issues : [];
-    if (json) console.log(JSON.stringify({ ok: false, error: error.name, message: error.message, issues }));
+  if (error instanceof ValidationError) {
+    if (json)
+      console.log(
+        JSON.stringify({ ok: false, error: error.name, message: error.message, issues: error.issues }),
+      );
     else {
       console.error(`✗ ${error.message}`);
-      for (const issue of issues) console.error(`  - ${issue.path || '(input)'}: ${issue.message}`);
-      console.error('Nothing was written.');
+      for (const issue of error.issues) console.error(`  - ${issue.path || '(input)'}: ${issue.message}`);
     }
     process.exit(EXIT.badInput);
   }
@@ -94,30 +98,4 @@ export const readInputFile = async (file: string, maxBytes: number): Promise<unk
       { path: 'file', message: 'not YAML or JSON' },
     ]);
   }
-};
-
-/**
- * Runs one command on the table `zhili launch` left in the local runtime's database, and closes it
- * whatever happens. Only DynamoDB Local is started: commands between the workflow's wakes (reports,
- * the ledger) need no state machine and no synthesis.
- */
-export const withLocalStore = async (
-  json: boolean,
-  act: (store: CampaignStore) => Promise<void>,
-): Promise<never> => {
-  let db: DynamoDbLocal | undefined;
-  try {
-    await mkdir(join(stateDir, 'db'), { recursive: true });
-    db = await startDynamoDbLocal({ dbPath: join(stateDir, 'db') });
-    const tables = await db.client.send(new ListTablesCommand({}));
-    if (!tables.TableNames?.includes(LOCAL_TABLE)) {
-      throw new NotFoundError('no campaign on the local runtime; launch one with `zhili launch <file>`');
-    }
-    await act(new DynamoCampaignStore(documentClient(db.client), LOCAL_TABLE));
-  } catch (error) {
-    await db?.stop();
-    fail(error, json);
-  }
-  await db?.stop();
-  process.exit(EXIT.ok);
 };

@@ -12,14 +12,16 @@ import {
   devSecret,
   mintDevToken,
 } from '../local/dev-tokens.ts';
-import { type ExecutionRecord, LocalRuntime } from '../local/runtime.ts';
-import { startApiServer } from '../local/server.ts';
-import { EXIT, fail, isoInstant, stateDir } from './common.ts';
+import type { ExecutionRecord, LocalRuntime } from '../local/runtime.ts';
+import { ApiError } from './api-client.ts';
+import { EXIT, EXIT_CODES_HELP, fail, isoInstant, stateDir } from './common.ts';
+import { type ApiOptions, withApi, withApiOptions } from './connection.ts';
 
 /**
  * `zhili serve`: the HTTP API on 127.0.0.1 over the local runtime (DynamoDB Local under the state
  * directory, the synthesized state machine, a virtual clock), with dev tokens; `zhili token`: one
- * dev token. Both sign with the secret in `<stateDir>/dev-secret`.
+ * dev token. Both sign with the secret in `<stateDir>/dev-secret`. `zhili clock`: the local
+ * server's clock, read or moved forward.
  */
 
 const executionsFile = join(stateDir, 'executions.json');
@@ -103,9 +105,15 @@ export const registerServeCommands = (program: Command): void => {
       "fix the server's clock here (default: the wall clock); POST /_local/clock moves it",
       isoInstant,
     )
+    .addHelpText('after', EXIT_CODES_HELP)
     .action(async (campaign: string | undefined, opts: { port: number; unit: string[]; clock?: string }) => {
       let runtime: LocalRuntime | undefined;
       try {
+        // Loaded here: the other commands need neither the runtime nor the handlers.
+        const [{ LocalRuntime }, { startApiServer }] = await Promise.all([
+          import('../local/runtime.ts'),
+          import('../local/server.ts'),
+        ]);
         await mkdir(join(stateDir, 'db'), { recursive: true });
         const secret = await devSecret(stateDir);
         const clock = opts.clock ?? new Date().toISOString();
@@ -189,6 +197,7 @@ export const registerServeCommands = (program: Command): void => {
     .option('--unit <id>', 'the unit (liaison, grid worker)')
     .option('--name <name>', 'the person: the actor in audit trails and the ledger')
     .option('--expires <span>', 'how long it lasts, e.g. 12h or 30d', DEV_TOKEN_LIFETIME)
+    .addHelpText('after', EXIT_CODES_HELP)
     .action(async (opts: { role: Role; unit?: string; name?: string; expires: string }) => {
       try {
         if (!/^\d+\s*(s|m|h|d|w)$/.test(opts.expires))
@@ -208,4 +217,39 @@ export const registerServeCommands = (program: Command): void => {
         fail(error, false);
       }
     });
+
+  withApiOptions(
+    program
+      .command('clock')
+      .description(
+        "The local server's clock: show it, or move it forward (admin) and play every campaign's workflow up to it",
+      )
+      .argument('[instant]', 'where to move it, e.g. 2027-03-02T09:00+08:00', isoInstant),
+  ).action(async (to: string | undefined, opts: ApiOptions) =>
+    withApi(opts, async (api) => {
+      let answer: unknown;
+      try {
+        answer = to
+          ? await api.local('POST', '/_local/clock', { to }, ['admin'])
+          : await api.local('GET', '/_local/clock');
+      } catch (error) {
+        if (!(error instanceof ApiError && error.failure.status === 404)) throw error;
+        throw new ApiError(
+          {
+            ...error.failure,
+            hint: 'the clock is the local server’s (`zhili serve`); a deployed API runs on the wall clock',
+          },
+          error.exitCode,
+          false,
+        );
+      }
+      const { clock, fixed } = answer as { clock: string; fixed: boolean };
+      if (opts.json) console.log(JSON.stringify(answer, null, 2));
+      else if (to) console.log(`✓ clock moved to ${clock}; the workflows have played up to it`);
+      else
+        console.log(
+          `clock ${clock} (${fixed ? 'fixed: POST /_local/clock or `zhili clock <instant>` moves it' : 'the wall clock'})`,
+        );
+    }),
+  );
 };

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { devSecret } from '../../bin/local/dev-tokens.ts';
-import { root, zhili } from '../support/cli.ts';
+import { serve, zhili } from '../support/cli.ts';
 
 /** `zhili token` and `zhili serve` as a user runs them, each in a fresh home. */
 
@@ -36,52 +35,24 @@ describe('zhili token', () => {
 describe('zhili serve', () => {
   it('serves on a free port with dev tokens, refuses a request without one, and stops on SIGTERM', async () => {
     // Prepare
-    const home = await mkdtemp(join(tmpdir(), 'zhili-serve-'));
-    const child = spawn(
-      join(root, 'node_modules/.bin/tsx'),
-      [
-        'bin/zhili.ts',
-        'serve',
-        '--port',
-        '0',
-        '--clock',
-        '2027-02-20T09:00+08:00',
-        '--unit',
-        'police-station',
-      ],
-      { cwd: root, env: { ...process.env, ZHILI_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /zhili API on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-        if (match?.[1] && output.includes('Ctrl-C')) resolve(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`zhili serve exited with ${code}: ${output}`)));
-    });
-    const file = JSON.parse(await readFile(join(home, 'dev-tokens.json'), 'utf8')) as {
+    const server = await serve(['--clock', '2027-02-20T09:00+08:00', '--unit', 'police-station']);
+    const file = JSON.parse(await readFile(join(server.home, 'dev-tokens.json'), 'utf8')) as {
       url: string;
       tokens: Record<string, string>;
     };
 
     // Act
-    const anonymous = await fetch(`${url}/campaigns`);
-    const admin = await fetch(`${url}/campaigns`, {
+    const anonymous = await fetch(`${server.url}/campaigns`);
+    const admin = await fetch(`${server.url}/campaigns`, {
       headers: { authorization: `Bearer ${file.tokens.admin}` },
     });
-    const liaison = await fetch(`${url}/campaigns/none/units/police-station`, {
+    const liaison = await fetch(`${server.url}/campaigns/none/units/police-station`, {
       headers: { authorization: `Bearer ${file.tokens['liaison:police-station']}` },
     });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const code = await exited;
+    const code = await server.stop();
 
     // Assess
-    expect(file.url).toBe(url);
+    expect(file.url).toBe(server.url);
     expect(Object.keys(file.tokens).sort()).toEqual([
       'admin',
       'gridWorker:police-station',
@@ -94,8 +65,8 @@ describe('zhili serve', () => {
     expect(await admin.json()).toEqual({ campaigns: [] });
     expect(liaison.status).toBe(404);
     expect(code).toBe(0);
-    expect(output).toContain('SIGTERM: stopping');
+    expect(server.output()).toContain('SIGTERM: stopping');
     // The server's own lines never carry a token.
-    expect(output).not.toContain(file.tokens.admin as string);
+    expect(server.output()).not.toContain(file.tokens.admin as string);
   }, 180_000);
 });

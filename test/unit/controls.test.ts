@@ -1051,7 +1051,13 @@ describe('campaignStatus', () => {
     const view = await campaignStatus(store, CAMPAIGN);
 
     // Assess
-    expect(view.campaign).toMatchObject({ id: CAMPAIGN, status: 'running', generation: 1, phase: 'rectify' });
+    expect(view.campaign).toMatchObject({
+      id: CAMPAIGN,
+      status: 'running',
+      generation: 1,
+      phase: 'rectify',
+      timeZone: 'Asia/Shanghai',
+    });
     expect(view.timeline.map((t) => `${t.phase} ${t.status}`)).toEqual([
       'mobilize done',
       'rectify running',

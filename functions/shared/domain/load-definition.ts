@@ -11,8 +11,11 @@ export const MAX_DEFINITION_BYTES = 1024 * 1024;
 /** A plan has no use for YAML aliases beyond a handful; a "billion laughs" file has thousands. */
 const MAX_ALIASES = 50;
 
-/** Parses YAML text into a validated definition; every failure names `source` and the field. */
-export const parseDefinitionYaml = (text: string, source: string): CampaignDefinition => {
+/**
+ * Parses YAML text into the mapping it holds, not yet validated (what the CLI sends the API as
+ * JSON); every failure names `source`.
+ */
+export const parseYamlMapping = (text: string, source: string): Record<string, unknown> => {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_DEFINITION_BYTES) {
     throw new DefinitionError(source, [
@@ -42,5 +45,9 @@ export const parseDefinitionYaml = (text: string, source: string): CampaignDefin
       { path: '', message: 'not a campaign definition: expected a YAML mapping' },
     ]);
   }
-  return parseDefinition(value, source);
+  return value as Record<string, unknown>;
 };
+
+/** Parses YAML text into a validated definition; every failure names `source` and the field. */
+export const parseDefinitionYaml = (text: string, source: string): CampaignDefinition =>
+  parseDefinition(parseYamlMapping(text, source), source);

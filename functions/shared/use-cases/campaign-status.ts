@@ -40,7 +40,10 @@ export interface CampaignStatusView {
     | 'phase'
     | 'round'
     | 'unitCount'
-  >;
+  > & {
+    /** The campaign's IANA time zone: its dates and times are local there. */
+    timeZone: string;
+  };
   timeline: TimelinePhase[];
   workflow: {
     /** The step the workflow waits for; absent before launch and after the end. */
@@ -138,6 +141,7 @@ export const campaignStatus = async (
       ...(record.phase ? { phase: record.phase } : {}),
       round: record.round,
       unitCount: record.unitCount,
+      timeZone: def.timeZone,
     },
     timeline: timeline(def, phases),
     workflow: {

@@ -76,7 +76,7 @@ export const CampaignStatusView = z.object({
       phase: true,
       round: true,
     }),
-    { pausedAt: z.optional(IsoInstant), unitCount: z.int() },
+    { pausedAt: z.optional(IsoInstant), unitCount: z.int(), timeZone: z.string() },
   ),
   timeline: z.array(TimelinePhase),
   workflow: z.object({
