@@ -75,6 +75,15 @@ const isTransactionConflict = (error: unknown): boolean =>
 /** A plain write that met a transaction in progress on its item (a control landing at that instant). */
 const metTransaction = (error: unknown): boolean => (error as Error).name === 'TransactionConflictException';
 
+let auditWrites = 0;
+/**
+ * Entries of the same instant (a campaign created and launched at once) keep the order they were
+ * written in: the write's own time and a counter of this process, then a random part against
+ * another process writing in the same millisecond.
+ */
+const auditSuffix = (): string =>
+  `${Date.now().toString(36).padStart(9, '0')}${(auditWrites++ % 1296).toString(36).padStart(2, '0')}${randomUUID().slice(0, 4)}`;
+
 /** Conditional puts run this many at a time: enough to keep a 1,000-unit phase notice quick. */
 const CONCURRENT_WRITES = 16;
 
@@ -303,7 +312,7 @@ export class DynamoCampaignStore implements CampaignStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { pk, sk: keys.audit(change.audit.at, randomUUID().slice(0, 8)), ...change.audit },
+                Item: { pk, sk: keys.audit(change.audit.at, auditSuffix()), ...change.audit },
               },
             },
             ...(change.phase
@@ -522,7 +531,7 @@ export class DynamoCampaignStore implements CampaignStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { pk, sk: keys.audit(audit.at, randomUUID().slice(0, 8)), ...audit },
+                Item: { pk, sk: keys.audit(audit.at, auditSuffix()), ...audit },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -795,7 +804,7 @@ export class DynamoCampaignStore implements CampaignStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: keys.campaign(campaignId), sk: keys.audit(event.at, randomUUID().slice(0, 8)), ...event },
+        Item: { pk: keys.campaign(campaignId), sk: keys.audit(event.at, auditSuffix()), ...event },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
