@@ -248,6 +248,29 @@ describe('bodies', () => {
     });
   });
 
+  it('refuses a JSON null body as not an object, where the body may be left out and where it may not', async () => {
+    // Prepare
+    const { api, store, engine } = await apiWorld({ campaign: 'draft' });
+    const writes = store.writes;
+
+    // Act: left out, a body is `{}`; `null` is not left out.
+    const launch = await api('POST', `/campaigns/${CAMPAIGN}/launch`, {
+      claims: claimsOf('admin'),
+      body: 'null',
+    });
+    const hazard = await api('POST', hazards, { claims: office, body: 'null' });
+
+    // Assess
+    for (const answer of [launch, hazard]) {
+      expect(answer.status).toBe(400);
+      expect(answer.body.issues).toEqual([
+        { path: '', message: 'Invalid input: expected object, received null' },
+      ]);
+    }
+    expect(engine.starts).toEqual([]);
+    expect(store.writes).toBe(writes);
+  });
+
   it('refuses unknown and missing fields by name, with one issue each', async () => {
     // Prepare
     const { api, store } = await apiWorld();

@@ -184,7 +184,8 @@ export const makeApiHandler = <F extends ApiFunction, M extends FunctionSchemas<
     const query = validate(schema.query ?? NONE, event.queryStringParameters ?? {}, 'query');
     const bodySchema = schema.bodyFor ? schema.bodyFor(params as never) : schema.body;
     // Left out (where allowed), a body is an empty object: its fields' defaults and requirements apply.
-    const body = bodySchema ? validate(bodySchema, raw ?? {}, 'body') : undefined;
+    // A JSON `null` was sent, not left out: it is refused as not an object.
+    const body = bodySchema ? validate(bodySchema, raw === undefined ? {} : raw, 'body') : undefined;
     const result = await implementation({
       params,
       query,
