@@ -400,6 +400,30 @@ describe('errors and logs', () => {
     expect(answer.status).toBe(500);
   });
 
+  it('logs a refusal by the top-level fields at fault, never the body’s own keys', async () => {
+    // Prepare: an inspection's items are a record; its keys are whatever the caller sent.
+    const out = lines();
+    const store = new MemoryCampaignStore();
+    const logger = new Logger('zhili-api-test', 'INFO');
+    const work = makeApiWorkHandler({ store, archive: new MemoryBulletinArchive(), logger });
+    const body = { unitId: 'police-station', score: 'high', items: { 'hunter2-password': 'x' } };
+
+    // Act
+    const answer = await call(
+      work,
+      apiEvent('POST', `/campaigns/${CAMPAIGN}/inspections`, { claims: office, body }),
+    );
+
+    // Assess
+    expect(answer.body.issues).toEqual([
+      { path: 'score', message: 'Invalid input: expected number, received string' },
+      { path: 'items.hunter2-password', message: 'Invalid input: expected number, received string' },
+    ]);
+    const refused = out.map((l) => JSON.parse(l)).find((l) => l.message === 'request refused');
+    expect(refused).toMatchObject({ error: 'ValidationError', fields: ['score', 'items'] });
+    expect(out.join('')).not.toContain('hunter2');
+  });
+
   it('never logs the token, the Authorization header or the body, whatever the outcome', async () => {
     // Prepare
     const out = lines();
