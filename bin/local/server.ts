@@ -107,11 +107,17 @@ const headersOf = (request: IncomingMessage): Record<string, string> =>
     ]),
   );
 
-const queryOf = (url: URL): Record<string, string> | undefined => {
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams)
-    query[name] = name in query ? `${query[name]},${value}` : value;
-  return Object.keys(query).length > 0 ? query : undefined;
+/**
+ * Query parameters as API Gateway passes them: repeated values joined by commas, each name its own
+ * key whatever it is (`__proto__`, `constructor`), so that the handler refuses it by name.
+ */
+export const queryOf = (url: URL): Record<string, string> | undefined => {
+  const query = new Map<string, string>();
+  for (const [name, value] of url.searchParams) {
+    const seen = query.get(name);
+    query.set(name, seen === undefined ? value : `${seen},${value}`);
+  }
+  return query.size > 0 ? Object.fromEntries(query) : undefined;
 };
 
 export const startApiServer = async (options: ApiServerOptions): Promise<ApiServer> => {
