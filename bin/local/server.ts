@@ -263,9 +263,10 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
           'x-request-id': requestId,
         } as Record<string, string>);
         response.end(answer.isBase64Encoded ? Buffer.from(answer.body, 'base64') : answer.body);
-        options.onRequest?.(
-          `${request.method} ${request.url} → ${answer.statusCode} (${Date.now() - started} ms)`,
-        );
+        // The path without the query string, as API Gateway's access log ($context.path): a query
+        // can carry what a client should not have put there (?access_token=…), and this line is printed.
+        const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+        options.onRequest?.(`${request.method} ${path} → ${answer.statusCode} (${Date.now() - started} ms)`);
         // A body the server stopped reading is not drained: close the connection with the answer.
         if (answer.statusCode === 413) request.destroy();
       });
