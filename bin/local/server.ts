@@ -107,11 +107,17 @@ const headersOf = (request: IncomingMessage): Record<string, string> =>
     ]),
   );
 
-const queryOf = (url: URL): Record<string, string> | undefined => {
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams)
-    query[name] = name in query ? `${query[name]},${value}` : value;
-  return Object.keys(query).length > 0 ? query : undefined;
+/**
+ * Query parameters as API Gateway passes them: repeated values joined by commas, each name its own
+ * key whatever it is (`__proto__`, `constructor`), so that the handler refuses it by name.
+ */
+export const queryOf = (url: URL): Record<string, string> | undefined => {
+  const query = new Map<string, string>();
+  for (const [name, value] of url.searchParams) {
+    const seen = query.get(name);
+    query.set(name, seen === undefined ? value : `${seen},${value}`);
+  }
+  return query.size > 0 ? Object.fromEntries(query) : undefined;
 };
 
 export const startApiServer = async (options: ApiServerOptions): Promise<ApiServer> => {
@@ -259,9 +265,10 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
           'x-request-id': requestId,
         } as Record<string, string>);
         response.end(answer.isBase64Encoded ? Buffer.from(answer.body, 'base64') : answer.body);
-        options.onRequest?.(
-          `${request.method} ${request.url} → ${answer.statusCode} (${Date.now() - started} ms)`,
-        );
+        // The path without the query string, as API Gateway's access log ($context.path): a query
+        // can carry what a client should not have put there (?access_token=…), and this line is printed.
+        const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+        options.onRequest?.(`${request.method} ${path} → ${answer.statusCode} (${Date.now() - started} ms)`);
         // A body the server stopped reading is not drained: close the connection with the answer.
         if (answer.statusCode === 413) request.destroy();
       });

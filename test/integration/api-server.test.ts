@@ -26,6 +26,8 @@ describe('zhili serve: the HTTP API over the local runtime', () => {
   let server: ApiServer;
   const secret = new Uint8Array(randomBytes(32));
   const tokens: Record<string, string> = {};
+  /** The access lines the server prints (`zhili serve` writes them to stdout). */
+  const accessLines: string[] = [];
 
   const token = async (role: Role, unit?: string, name?: string) =>
     mintDevToken(secret, { role, ...(unit ? { unit } : {}), ...(name ? { name } : {}) });
@@ -72,6 +74,7 @@ describe('zhili serve: the HTTP API over the local runtime', () => {
       openApi: async () => openApi,
       clock: START,
       port: 0,
+      onRequest: (line) => accessLines.push(line),
     });
     tokens.admin = await token('admin', undefined, '王建国');
     tokens.office = await token('office', undefined, '李明');
@@ -257,6 +260,16 @@ describe('zhili serve: the HTTP API over the local runtime', () => {
       '2027-03-24T16:00:00.000Z',
     );
   }, 120_000);
+
+  it('prints each request’s path without its query string, which may carry what it should not', async () => {
+    // Act
+    const answer = await send('GET', `${base}/hazards?access_token=SECRET-in-the-query`, { as: 'office' });
+
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(accessLines.at(-1)).toMatch(new RegExp(`^GET ${base}/hazards → 400 \\(\\d+ ms\\)$`));
+    expect(accessLines.join('\n')).not.toContain('SECRET');
+  });
 
   it('answers 404 for an unknown path and a known path with another method, saying which it takes', async () => {
     // Act

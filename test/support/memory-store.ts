@@ -83,6 +83,31 @@ export class MemoryCampaignStore implements CampaignStore {
   /** Every mutating call that changed or attempted to change the table; lets tests assert "nothing written". */
   writes = 0;
 
+  /**
+   * Every item of every campaign, in key order, as one string: two equal snapshots, the same table.
+   * Reads may leave an empty partition behind (as a Query of an unknown key leaves nothing); it is not content.
+   */
+  snapshot(): string {
+    return JSON.stringify(
+      [...this.partitions.entries()]
+        .filter(([, items]) => items.size > 0)
+        .sort(([a], [b]) => compare(a, b))
+        .map(([id, items]) => [id, [...items.entries()].sort(([a], [b]) => compare(a, b))]),
+    );
+  }
+
+  /** A store with a copy of this one's items and counters: a fresh world from a seeded one, without seeding again. */
+  clone(): MemoryCampaignStore {
+    const copy = new MemoryCampaignStore();
+    for (const [id, items] of this.partitions) copy.partitions.set(id, structuredClone(items));
+    for (const [id, index] of this.outbox) copy.outbox.set(id, new Map(index));
+    for (const [key, sent] of this.robotMinutes) copy.robotMinutes.set(key, sent);
+    copy.auditSequence = this.auditSequence;
+    copy.revisions = this.revisions;
+    copy.writes = this.writes;
+    return copy;
+  }
+
   private partition(campaignId: string): Map<string, Item> {
     let items = this.partitions.get(campaignId);
     if (!items) {
@@ -513,6 +538,12 @@ export class MemoryCampaignStore implements CampaignStore {
 export class MemoryBulletinArchive implements BulletinArchive {
   readonly documents = new Map<string, { contentType: string; body: string }>();
 
+  clone(): MemoryBulletinArchive {
+    const copy = new MemoryBulletinArchive();
+    for (const [address, document] of this.documents) copy.documents.set(address, { ...document });
+    return copy;
+  }
+
   async put(document: ArchiveDocument): Promise<string> {
     const address = `memory://${document.campaignId}/${document.name}`;
     this.documents.set(address, { contentType: document.contentType, body: document.body });
@@ -530,6 +561,14 @@ export class RecordingEngine implements WorkflowEngine {
   readonly starts: { name: string; input: CampaignStateInput }[] = [];
   readonly refused: string[] = [];
   readonly stops: { name: string; cause: string }[] = [];
+
+  clone(): RecordingEngine {
+    const copy = new RecordingEngine();
+    copy.starts.push(...structuredClone(this.starts));
+    copy.refused.push(...this.refused);
+    copy.stops.push(...this.stops.map((s) => ({ ...s })));
+    return copy;
+  }
 
   async stop(executionName: string, cause: string): Promise<void> {
     this.stops.push({ name: executionName, cause });

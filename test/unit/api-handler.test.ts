@@ -248,6 +248,29 @@ describe('bodies', () => {
     });
   });
 
+  it('refuses a JSON null body as not an object, where the body may be left out and where it may not', async () => {
+    // Prepare
+    const { api, store, engine } = await apiWorld({ campaign: 'draft' });
+    const writes = store.writes;
+
+    // Act: left out, a body is `{}`; `null` is not left out.
+    const launch = await api('POST', `/campaigns/${CAMPAIGN}/launch`, {
+      claims: claimsOf('admin'),
+      body: 'null',
+    });
+    const hazard = await api('POST', hazards, { claims: office, body: 'null' });
+
+    // Assess
+    for (const answer of [launch, hazard]) {
+      expect(answer.status).toBe(400);
+      expect(answer.body.issues).toEqual([
+        { path: '', message: 'Invalid input: expected object, received null' },
+      ]);
+    }
+    expect(engine.starts).toEqual([]);
+    expect(store.writes).toBe(writes);
+  });
+
   it('refuses unknown and missing fields by name, with one issue each', async () => {
     // Prepare
     const { api, store } = await apiWorld();
@@ -375,6 +398,30 @@ describe('errors and logs', () => {
 
     // Assess
     expect(answer.status).toBe(500);
+  });
+
+  it('logs a refusal by the top-level fields at fault, never the body’s own keys', async () => {
+    // Prepare: an inspection's items are a record; its keys are whatever the caller sent.
+    const out = lines();
+    const store = new MemoryCampaignStore();
+    const logger = new Logger('zhili-api-test', 'INFO');
+    const work = makeApiWorkHandler({ store, archive: new MemoryBulletinArchive(), logger });
+    const body = { unitId: 'police-station', score: 'high', items: { 'hunter2-password': 'x' } };
+
+    // Act
+    const answer = await call(
+      work,
+      apiEvent('POST', `/campaigns/${CAMPAIGN}/inspections`, { claims: office, body }),
+    );
+
+    // Assess
+    expect(answer.body.issues).toEqual([
+      { path: 'score', message: 'Invalid input: expected number, received string' },
+      { path: 'items.hunter2-password', message: 'Invalid input: expected number, received string' },
+    ]);
+    const refused = out.map((l) => JSON.parse(l)).find((l) => l.message === 'request refused');
+    expect(refused).toMatchObject({ error: 'ValidationError', fields: ['score', 'items'] });
+    expect(out.join('')).not.toContain('hunter2');
   });
 
   it('never logs the token, the Authorization header or the body, whatever the outcome', async () => {

@@ -286,6 +286,25 @@ describe('hazards', () => {
     expect(world.store.writes).toBe(writes);
   });
 
+  it('takes the report of an account whose name is long (a username that is an email), as the other routes do', async () => {
+    // Prepare: no name claim, so the API names the person by their username (up to 200 characters).
+    const world = await apiWorld();
+    const username = `${'chen.gang.dongfeng-grid'.repeat(2)}@example.com`;
+    const { name: _name, ...claims } = claimsOf('gridWorker', { unit: 'dongfeng-grid-1' });
+
+    // Act
+    const answer = await world.api<HazardRecord>('POST', `${base}/hazards`, {
+      claims: { ...claims, 'cognito:username': username },
+      body: found,
+      at: AT,
+    });
+
+    // Assess: before, a 400 about `reportedBy`, a field the API does not take.
+    expect(username.length).toBeGreaterThan(50);
+    expect(answer.status).toBe(201);
+    expect(answer.body.reportedBy).toBe(username);
+  });
+
   it('runs an item through order, accept, submit and verify, the office verifying by its role', async () => {
     // Prepare
     const world = await apiWorld();

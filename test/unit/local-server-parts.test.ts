@@ -10,6 +10,7 @@ import {
   mintDevToken,
   verifyBearer,
 } from '../../bin/local/dev-tokens.ts';
+import { queryOf } from '../../bin/local/server.ts';
 import { FileBulletinArchive } from '../../functions/shared/adapters/bulletin-archive.ts';
 import { matchRoute } from '../../functions/shared/http/match-route.ts';
 import { principalOf } from '../../functions/shared/http/principal.ts';
@@ -126,6 +127,22 @@ describe('route matching as API Gateway does it', () => {
     expect(wrongMethod).toEqual({ kind: 'method', allowed: ['GET'] });
     expect(empty).toEqual({ kind: 'none' });
     expect(trailing).toEqual({ kind: 'none' });
+  });
+
+  it('passes every query parameter on as its own key, repeated values joined, whatever its name', () => {
+    // Act
+    const query = queryOf(
+      new URL('http://localhost/campaigns?__proto__=1&constructor=a&toString=b&unit=x&unit=y'),
+    );
+
+    // Assess: the handler then refuses the unknown ones by name, as behind API Gateway.
+    expect(Object.entries(query ?? {})).toEqual([
+      ['__proto__', '1'],
+      ['constructor', 'a'],
+      ['toString', 'b'],
+      ['unit', 'x,y'],
+    ]);
+    expect(queryOf(new URL('http://localhost/campaigns'))).toBeUndefined();
   });
 });
 

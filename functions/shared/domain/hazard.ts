@@ -132,7 +132,11 @@ export const ReportHazardInput = z.strictObject({
   category: Text(50),
   description: Text(2000),
   urgency: z._default(Urgency, 'yellow'),
-  reportedBy: Text(50),
+  /**
+   * Who reports: a name typed at the CLI, or the signed-in account's name or username, which the API
+   * takes up to 200 characters (functions/shared/http/principal.ts); every account must be able to report.
+   */
+  reportedBy: Text(200),
   /** Fixed on the spot (当场整改): the item is closed at once with this evidence. */
   fixedOnSpot: z.optional(Evidence),
 });

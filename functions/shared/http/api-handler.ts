@@ -141,17 +141,23 @@ const requestLog = (logger: Logger): MiddlewareObj<ApiEvent, ApiResponse> => {
   return { before: requestLogBefore, after: requestLogAfter, onError: requestLogAfter };
 };
 
+/**
+ * The fields a refusal names, by their top-level name only (the schemas' own, or "" for the whole):
+ * deeper, a path can hold the body's own keys (a record's, such as an inspection's items), and
+ * those are the caller's data, which may be anything, a password included.
+ */
+const refusedFields = (error: unknown): string[] | undefined => {
+  const issues = (error as { issues?: { path: string }[] }).issues;
+  return issues && [...new Set(issues.map((i) => i.path.split(/[.[]/)[0] ?? ''))];
+};
+
 /** The one mapping of errors to answers; a 500 is logged with its cause, a refusal by name only. */
 const httpErrors = (logger: Logger): MiddlewareObj<ApiEvent, ApiResponse> => ({
   onError: (request) => {
     const { error } = request;
     const status = statusOf(error);
     if (status === 500) logger.error('request failed', { error });
-    else
-      logger.info('request refused', {
-        error: (error as Error).name,
-        issues: (error as { issues?: { path: string }[] }).issues?.map((i) => i.path),
-      });
+    else logger.info('request refused', { error: (error as Error).name, fields: refusedFields(error) });
     request.response = errorResponse(error, requestIdOf(request.event, request.context));
   },
 });
@@ -184,7 +190,8 @@ export const makeApiHandler = <F extends ApiFunction, M extends FunctionSchemas<
     const query = validate(schema.query ?? NONE, event.queryStringParameters ?? {}, 'query');
     const bodySchema = schema.bodyFor ? schema.bodyFor(params as never) : schema.body;
     // Left out (where allowed), a body is an empty object: its fields' defaults and requirements apply.
-    const body = bodySchema ? validate(bodySchema, raw ?? {}, 'body') : undefined;
+    // A JSON `null` was sent, not left out: it is refused as not an object.
+    const body = bodySchema ? validate(bodySchema, raw === undefined ? {} : raw, 'body') : undefined;
     const result = await implementation({
       params,
       query,
