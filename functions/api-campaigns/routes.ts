@@ -21,8 +21,6 @@ import { updateUnitMembers } from '../shared/use-cases/units.ts';
 export interface CampaignRoutesDeps {
   store: CampaignStore;
   engine: WorkflowEngine;
-  /** The OpenAPI document served at /openapi.json (loaded on its first request). */
-  openApi: () => Promise<Record<string, unknown>>;
   /**
    * Called after a control that moves the workflow (launch, resume, advance, extend): the local
    * server plays its executions up to its clock there. Nothing to do on AWS.
@@ -141,7 +139,5 @@ export const campaignRoutes = (deps: CampaignRoutesDeps): RouteImpls<typeof camp
 
     updateUnitMembers: async ({ params, body, principal, at }) =>
       updateUnitMembers(store, { ...params, ...body, actor: principal.name }, at),
-
-    getOpenApi: async () => deps.openApi(),
   };
 };

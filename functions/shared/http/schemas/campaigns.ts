@@ -169,5 +169,4 @@ export const campaignSchemas = {
     response: Unit,
     description: 'Recorded in the audit trail with who, when and why.',
   },
-  getOpenApi: { response: z.record(z.string(), z.unknown()) },
 } as const satisfies FunctionSchemas<'api-campaigns'>;
