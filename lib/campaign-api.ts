@@ -161,7 +161,18 @@ export class CampaignApi extends Construct {
       }),
     );
     // Notifications: the table only. Retried dead letters are sent by the workflow's notify step.
-    this.functions = { 'api-campaigns': campaigns, 'api-work': work, 'api-notifications': notifications };
+    // Docs: the public OpenAPI document, bundled with the function; no table, workflow or bucket.
+    const docs = new ProjectFunction(this, 'ApiDocs', {
+      folder: 'api-docs',
+      description: 'HTTP API: the OpenAPI document (public)',
+      timeout: Duration.seconds(15),
+    });
+    this.functions = {
+      'api-campaigns': campaigns,
+      'api-work': work,
+      'api-notifications': notifications,
+      'api-docs': docs,
+    };
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       // Six months: China's Cybersecurity Law (art. 21) asks network logs to be kept at least that long.

@@ -152,6 +152,7 @@ export class StatelessStack extends Stack {
       'api-campaigns': apiCampaigns,
       'api-work': apiWork,
       'api-notifications': apiNotifications,
+      'api-docs': apiDocs,
     } = this.api.functions;
 
     this.functions = {
@@ -164,6 +165,7 @@ export class StatelessStack extends Stack {
       apiCampaigns,
       apiWork,
       apiNotifications,
+      apiDocs,
     };
     this.workflow = new CampaignWorkflow(this, 'CampaignWorkflow', {
       stateMachineName: STATE_MACHINE_NAME,

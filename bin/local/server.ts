@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { makeApiCampaignsHandler } from '../../functions/api-campaigns/handler.ts';
+import { makeApiDocsHandler } from '../../functions/api-docs/handler.ts';
 import { makeApiNotificationsHandler } from '../../functions/api-notifications/handler.ts';
 import { makeApiWorkHandler } from '../../functions/api-work/handler.ts';
 import { Logger } from '../../functions/shared/adapters/logger.ts';
@@ -19,7 +20,7 @@ import { type ApiResponse, errorResponse, jsonResponse } from '../../functions/s
 import { verifyBearer } from './dev-tokens.ts';
 
 /**
- * The HTTP API on localhost: node:http in front of the very handlers the three API Lambdas run,
+ * The HTTP API on localhost: node:http in front of the very handlers the four API Lambdas run,
  * called in-process with the API Gateway v2 event they would get. The server plays API Gateway's
  * part: it matches the route (`{param}` = one path segment; an unknown route is 404, as there),
  * verifies the bearer token as the JWT authorizer does (401 before any handler runs), and passes
@@ -35,6 +36,7 @@ export interface ApiServerOptions {
   play: (to: string) => Promise<void>;
   /** The dev tokens' signing secret. */
   secret: Uint8Array;
+  /** The OpenAPI document api-docs serves at /openapi.json. */
   openApi: () => Promise<Record<string, unknown>>;
   /** A fixed starting instant; the wall clock when absent. */
   clock?: string;
@@ -143,7 +145,6 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
     'api-campaigns': makeApiCampaignsHandler({
       store: options.store,
       engine: options.engine,
-      openApi: options.openApi,
       afterWorkflowChange,
       logger: loggerOf('api-campaigns'),
       checkResponses: true,
@@ -159,6 +160,11 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
     'api-notifications': makeApiNotificationsHandler({
       store: options.store,
       logger: loggerOf('api-notifications'),
+      checkResponses: true,
+    }),
+    'api-docs': makeApiDocsHandler({
+      openApi: options.openApi,
+      logger: loggerOf('api-docs'),
       checkResponses: true,
     }),
   };

@@ -9,7 +9,7 @@ export interface ApiCampaignsDeps extends CampaignRoutesDeps {
   checkResponses?: boolean;
 }
 
-/** HTTP API: definitions, campaigns and their steering, units, the audit trail, the OpenAPI document. */
+/** HTTP API: definitions, campaigns and their steering, units, the audit trail. */
 export const makeApiCampaignsHandler = ({ logger, checkResponses, ...deps }: ApiCampaignsDeps) =>
   makeApiHandler({
     fn: 'api-campaigns',

@@ -1,15 +1,9 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { storeFromEnv } from '../shared/adapters/aws-deps.ts';
-import { getStringFromEnv } from '../shared/adapters/env.ts';
+import { engineFromEnv, storeFromEnv } from '../shared/adapters/aws-deps.ts';
 import { createLogger } from '../shared/adapters/logger.ts';
-import { StepFunctionsEngine } from '../shared/adapters/sfn-engine.ts';
 import { makeApiCampaignsHandler } from './handler.ts';
 
 export const handler = makeApiCampaignsHandler({
   store: storeFromEnv(),
-  engine: new StepFunctionsEngine(new SFNClient({}), getStringFromEnv('STATE_MACHINE_ARN')),
-  // The committed document (npm run openapi; a unit test keeps it equal to the schemas), bundled
-  // but evaluated only when asked for: 54 KB that no other route needs at a cold start.
-  openApi: async () => (await import('../../openapi.json', { with: { type: 'json' } })).default,
+  engine: engineFromEnv(),
   logger: createLogger('zhili-api-campaigns'),
 });

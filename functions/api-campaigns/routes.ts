@@ -21,8 +21,6 @@ import { updateUnitMembers } from '../shared/use-cases/units.ts';
 export interface CampaignRoutesDeps {
   store: CampaignStore;
   engine: WorkflowEngine;
-  /** The OpenAPI document served at /openapi.json (loaded on its first request). */
-  openApi: () => Promise<Record<string, unknown>>;
   /**
    * Called after a control that moves the workflow (launch, resume, advance, extend): the local
    * server plays its executions up to its clock there. Nothing to do on AWS.
@@ -30,17 +28,9 @@ export interface CampaignRoutesDeps {
   afterWorkflowChange?: (at: Instant) => Promise<void>;
 }
 
-/**
- * A definition from the body: YAML text (the campaign file) or JSON. The YAML parser is loaded only
- * for YAML (it is about 113 KB), and only this function's bundle carries it.
- */
-const definitionOf = async (body: DefinitionBody): Promise<CampaignDefinition> => {
-  if (body.yaml !== undefined) {
-    const { parseDefinitionYaml } = await import('../shared/domain/load-definition.ts');
-    return parseDefinitionYaml(body.yaml, 'yaml');
-  }
-  return parseDefinition(body.definition, 'definition');
-};
+/** The definition of a validate or create body: JSON, validated here (a YAML file is the client's to parse). */
+const definitionOf = (body: DefinitionBody): CampaignDefinition =>
+  parseDefinition(body.definition, 'definition');
 
 export const campaignRoutes = (deps: CampaignRoutesDeps): RouteImpls<typeof campaignSchemas> => {
   const { store, engine } = deps;
@@ -48,7 +38,7 @@ export const campaignRoutes = (deps: CampaignRoutesDeps): RouteImpls<typeof camp
   return {
     validateDefinition: async ({ body }) => {
       try {
-        const def = await definitionOf(body);
+        const def = definitionOf(body);
         return {
           valid: true,
           id: def.id,
@@ -67,7 +57,7 @@ export const campaignRoutes = (deps: CampaignRoutesDeps): RouteImpls<typeof camp
     listCampaigns: async () => ({ campaigns: await listCampaigns(store) }),
 
     createCampaign: async ({ body, principal, at }) => {
-      const def = await definitionOf(body);
+      const def = definitionOf(body);
       const result = await createCampaign(store, def, at, { actor: principal.name });
       if (!result.created) {
         throw new ConflictError(
@@ -141,7 +131,5 @@ export const campaignRoutes = (deps: CampaignRoutesDeps): RouteImpls<typeof camp
 
     updateUnitMembers: async ({ params, body, principal, at }) =>
       updateUnitMembers(store, { ...params, ...body, actor: principal.name }, at),
-
-    getOpenApi: async () => deps.openApi(),
   };
 };

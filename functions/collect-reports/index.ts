@@ -1,5 +1,4 @@
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { storeFromEnv } from '../shared/adapters/aws-deps.ts';
+import { signedCallsFromEnv, storeFromEnv } from '../shared/adapters/aws-deps.ts';
 import { S3BulletinArchive } from '../shared/adapters/bulletin-archive.ts';
 import { getStringFromEnv } from '../shared/adapters/env.ts';
 import { createLogger } from '../shared/adapters/logger.ts';
@@ -7,11 +6,7 @@ import { makeCollectReportsHandler } from './handler.ts';
 
 export const handler = makeCollectReportsHandler({
   store: storeFromEnv(),
-  archive: new S3BulletinArchive({
-    bucket: getStringFromEnv('BULLETIN_BUCKET'),
-    region: () => getStringFromEnv('AWS_REGION'),
-    // The same credentials as the DynamoDB client: in the bundle, the Lambda part of the chain.
-    credentials: defaultProvider(),
-  }),
+  // The same credentials as the DynamoDB client: in the bundle, the Lambda part of the chain.
+  archive: new S3BulletinArchive({ bucket: getStringFromEnv('BULLETIN_BUCKET'), ...signedCallsFromEnv() }),
   logger: createLogger('zhili-collect-reports'),
 });

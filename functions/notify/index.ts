@@ -1,6 +1,5 @@
 import { SNSClient } from '@aws-sdk/client-sns';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { storeFromEnv } from '../shared/adapters/aws-deps.ts';
+import { signedCallsFromEnv, storeFromEnv } from '../shared/adapters/aws-deps.ts';
 import { JsonService } from '../shared/adapters/aws-request.ts';
 import { SesEmailNotifier, sesHost } from '../shared/adapters/channels/email.ts';
 import { RobotNotifier } from '../shared/adapters/channels/robots.ts';
@@ -14,7 +13,7 @@ import { makeNotifyHandler } from './handler.ts';
 
 const sns = new SNSClient({});
 /** SES and Secrets Manager: one signed call each (aws-request.ts), with the SDK clients' credentials. */
-const aws = { region: () => getStringFromEnv('AWS_REGION'), credentials: defaultProvider() };
+const aws = signedCallsFromEnv();
 
 export const handler = makeNotifyHandler({
   store: storeFromEnv(),

@@ -6,6 +6,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
 import { DEV_ISSUER, mintDevToken } from '../../bin/local/dev-tokens.ts';
 import { LocalRuntime } from '../../bin/local/runtime.ts';
 import { type ApiServer, startApiServer } from '../../bin/local/server.ts';
@@ -144,7 +145,7 @@ describe(`zhili serve under fuzzing (FUZZ_SEED=${SEED}, ${RUNS} runs)`, () => {
       body: Buffer.from(JSON.stringify(body)),
     });
     const seeded = [
-      await send('POST', '/campaigns', json(tokens.admin as string, { yaml: fixtureYaml() })),
+      await send('POST', '/campaigns', json(tokens.admin as string, { definition: parse(fixtureYaml()) })),
       await send('POST', `${base}/launch`, json(tokens.admin as string, {})),
       await send('POST', '/_local/clock', json(tokens.admin as string, { to: '2027-03-02T09:00:00+08:00' })),
       await send(

@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { mintDevToken } from '../../bin/local/dev-tokens.ts';
 import { LocalRuntime } from '../../bin/local/runtime.ts';
 import { type ApiServer, startApiServer } from '../../bin/local/server.ts';
@@ -108,9 +109,12 @@ describe('zhili serve: the HTTP API over the local runtime', () => {
   });
 
   it('creates the campaign as admin (an office account may not) and launches it', async () => {
+    // Prepare: the campaign file parsed by the client, as the CLI does; the API takes JSON only.
+    const definition = parse(fixtureYaml()) as Record<string, unknown>;
+
     // Act
-    const byOffice = await send('POST', '/campaigns', { as: 'office', body: { yaml: fixtureYaml() } });
-    const created = await send('POST', '/campaigns', { as: 'admin', body: { yaml: fixtureYaml() } });
+    const byOffice = await send('POST', '/campaigns', { as: 'office', body: { definition } });
+    const created = await send('POST', '/campaigns', { as: 'admin', body: { definition } });
     const launched = await send('POST', `${base}/launch`, { as: 'admin' });
     const status = await send('GET', base, { as: 'leader' });
 

@@ -1,133 +1,45 @@
-import { createHash, createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { JsonService, regionalHost } from '../../functions/shared/adapters/aws-request.ts';
+import { regionalHost } from '../../functions/shared/adapters/aws-request.ts';
 import { SesEmailNotifier, sesHost } from '../../functions/shared/adapters/channels/email.ts';
 import { RobotNotifier } from '../../functions/shared/adapters/channels/robots.ts';
 import {
   SecretsManagerSource,
   secretsManagerHost,
 } from '../../functions/shared/adapters/channels/secrets.ts';
+import { StepFunctionsEngine, stepFunctionsHost } from '../../functions/shared/adapters/sfn-engine.ts';
+import type { CampaignStateInput } from '../../functions/shared/domain/state.ts';
 import { type Delivery, DeliveryError } from '../../functions/shared/notify/delivery.ts';
+import { type Answer, type SigV4Server, startSigV4Server } from '../support/sigv4-server.ts';
 
 /**
- * SES SendEmail and Secrets Manager GetSecretValue as notify makes them (aws-request.ts, no SDK
+ * SES SendEmail and Secrets Manager GetSecretValue as notify makes them, Step Functions'
+ * StartExecution and StopExecution as the launch, continue and API functions make them (aws-request.ts, no SDK
  * client), against a real HTTP server on loopback that checks each request's SigV4 signature with
- * its own, independent implementation of the algorithm, and answers as the services do.
+ * its own, independent implementation of the algorithm, and answers as the services do
+ * (test/support/sigv4-server.ts).
  */
 
-const CREDENTIALS = {
-  accessKeyId: 'AKIDEXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
-  sessionToken: 'session-token',
-};
-const REGION = 'cn-north-1';
-
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
-const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-
-/** Recomputes the signature of a request as AWS does, from the request as it arrived. */
-const verifySigV4 = (
-  req: IncomingMessage,
-  body: Buffer,
-): { ok: boolean; service?: string; reason?: string } => {
-  const auth = String(req.headers.authorization ?? '');
-  const match =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
-      auth,
-    );
-  if (!match) return { ok: false, reason: `malformed Authorization: ${auth}` };
-  const [, key, day, region, service, signedHeaders, signature] = match as unknown as string[];
-  if (key !== CREDENTIALS.accessKeyId || region !== REGION)
-    return { ok: false, reason: 'wrong key or region' };
-  if (req.headers['x-amz-security-token'] !== CREDENTIALS.sessionToken)
-    return { ok: false, reason: 'no session token' };
-  const names = (signedHeaders as string).split(';');
-  for (const required of ['host', 'x-amz-date', 'content-type', 'x-amz-security-token'])
-    if (!names.includes(required)) return { ok: false, reason: `${required} is not signed` };
-  const canonical = [
-    req.method,
-    req.url,
-    '',
-    ...names.map((n) => `${n}:${String(req.headers[n]).trim()}`),
-    '',
-    signedHeaders,
-    sha256(body),
-  ].join('\n');
-  const scope = `${day}/${region}/${service}/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', String(req.headers['x-amz-date']), scope, sha256(canonical)].join('\n');
-  let signingKey = hmac(`AWS4${CREDENTIALS.secretAccessKey}`, day as string);
-  for (const part of [region as string, service as string, 'aws4_request'])
-    signingKey = hmac(signingKey, part);
-  const expected = createHmac('sha256', signingKey).update(toSign).digest('hex');
-  return expected === signature
-    ? { ok: true, service: service as string }
-    : { ok: false, reason: 'signature does not match' };
-};
-
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  json: unknown;
-  verdict: ReturnType<typeof verifySigV4>;
-}
-interface Answer {
-  status: number;
-  headers?: Record<string, string>;
-  body: unknown;
-}
-
 describe('SES and Secrets Manager calls against a loopback server that checks SigV4', () => {
-  let server: Server;
-  let port: number;
-  const received: Received[] = [];
-  /** Answers to give, in order; then 200 with `ok`. */
-  let script: Answer[] = [];
-  let ok: unknown = {};
+  let aws: SigV4Server;
+  let received: SigV4Server['received'];
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const verdict = verifySigV4(req, body);
-        received.push({
-          method: String(req.method),
-          url: String(req.url),
-          headers: req.headers,
-          json: JSON.parse(body.toString('utf8')),
-          verdict,
-        });
-        const answer = verdict.ok
-          ? (script.shift() ?? { status: 200, body: ok })
-          : { status: 403, body: verdict };
-        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-        res.end(JSON.stringify(answer.body));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    aws = await startSigV4Server();
+    received = aws.received;
   });
 
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => aws.close());
 
-  beforeEach(() => {
-    received.length = 0;
-    script = [];
-    ok = {};
-  });
+  beforeEach(() => aws.reset());
 
-  const service = (api: { signingName: string; hostPrefix: string }) =>
-    new JsonService({
-      ...api,
-      region: () => REGION,
-      credentials: async () => CREDENTIALS,
-      endpoint: { protocol: 'http:', hostname: '127.0.0.1', port },
-      backoffMs: () => 1,
-    });
+  const service = (api: { signingName: string; hostPrefix: string }) => aws.service(api);
+  /** Answers to give, in order; then 200 with `ok`. */
+  const scriptAnswers = (answers: Answer[]) => {
+    aws.script = answers;
+  };
+  const answerOk = (body: unknown) => {
+    aws.answer = () => ({ status: 200, body });
+  };
 
   const delivery: Delivery = {
     id: 'd-1',
@@ -144,7 +56,7 @@ describe('SES and Secrets Manager calls against a loopback server that checks Si
 
   it('sends SendEmail as the SDK did: signed for ses, the text and HTML parts, header and tag', async () => {
     // Prepare
-    ok = { MessageId: 'm-1' };
+    answerOk({ MessageId: 'm-1' });
     const ses = new SesEmailNotifier(service(sesHost), 'zhili@example.cn', 'zhili-config');
 
     // Act
@@ -182,7 +94,7 @@ describe('SES and Secrets Manager calls against a loopback server that checks Si
       headers: { 'x-amzn-errortype': 'TooManyRequestsException:http://internal.amazon.com/coral/' },
       body: { message: 'Maximum sending rate exceeded.' },
     };
-    script = [throttled, throttled, throttled];
+    scriptAnswers([throttled, throttled, throttled]);
 
     // Act
     const act = ses.send(delivery);
@@ -193,13 +105,13 @@ describe('SES and Secrets Manager calls against a loopback server that checks Si
 
     // Prepare: an address SES refuses for good is not retried here.
     received.length = 0;
-    script = [
+    scriptAnswers([
       {
         status: 400,
         headers: { 'x-amzn-errortype': 'NotFoundException:http://internal.amazon.com/coral/' },
         body: { message: 'Configuration set does not exist.' },
       },
-    ];
+    ]);
 
     // Act
     const refused = ses.send(delivery);
@@ -211,8 +123,8 @@ describe('SES and Secrets Manager calls against a loopback server that checks Si
 
   it('gets a robot secret with GetSecretValue (AWS JSON 1.1), retrying a server error once it clears', async () => {
     // Prepare
-    script = [{ status: 503, body: { __type: 'ServiceUnavailable' } }];
-    ok = { Name: 'zhili/robots/office', SecretString: JSON.stringify({ key: 'wecom-key' }) };
+    scriptAnswers([{ status: 503, body: { __type: 'ServiceUnavailable' } }]);
+    answerOk({ Name: 'zhili/robots/office', SecretString: JSON.stringify({ key: 'wecom-key' }) });
     const secrets = new SecretsManagerSource(service(secretsManagerHost));
 
     // Act
@@ -233,7 +145,7 @@ describe('SES and Secrets Manager calls against a loopback server that checks Si
 
   it('throws a missing secret as ResourceNotFoundException, which the robot channel treats as permanent', async () => {
     // Prepare
-    script = [
+    scriptAnswers([
       {
         status: 400,
         body: {
@@ -241,7 +153,7 @@ describe('SES and Secrets Manager calls against a loopback server that checks Si
           Message: "Secrets Manager can't find the specified secret.",
         },
       },
-    ];
+    ]);
     const secrets = new SecretsManagerSource(service(secretsManagerHost));
     const robot = new RobotNotifier({ secrets, fetch: async () => new Response('{}') });
 
@@ -270,5 +182,111 @@ describe('SES and Secrets Manager calls against a loopback server that checks Si
   it('addresses the regional endpoints, with the China partition’s domain', () => {
     expect(regionalHost('email', 'eu-west-1')).toBe('email.eu-west-1.amazonaws.com');
     expect(regionalHost('secretsmanager', 'cn-north-1')).toBe('secretsmanager.cn-north-1.amazonaws.com.cn');
+    expect(regionalHost(stepFunctionsHost.hostPrefix, 'cn-northwest-1')).toBe(
+      'states.cn-northwest-1.amazonaws.com.cn',
+    );
+  });
+});
+
+describe('Step Functions StartExecution and StopExecution against a loopback server that checks SigV4', () => {
+  const STATE_MACHINE = 'arn:aws-cn:states:cn-north-1:000000000000:stateMachine:zhili-campaign';
+  const EXECUTION = 'arn:aws-cn:states:cn-north-1:000000000000:execution:zhili-campaign:safety-2027-g2';
+  let aws: SigV4Server;
+
+  beforeAll(async () => {
+    aws = await startSigV4Server();
+  });
+
+  afterAll(() => aws.close());
+
+  beforeEach(() => aws.reset());
+
+  const engine = () => new StepFunctionsEngine(aws.service(stepFunctionsHost), STATE_MACHINE);
+  /** Step Functions' error answers (AWS JSON 1.0): the type in the body, namespaced. */
+  const refusal = (type: string, message: string): Answer => ({
+    status: 400,
+    body: { __type: `com.amazonaws.swf.service.v2.model#${type}`, message },
+  });
+  const checkSigned = (target: string) => {
+    for (const call of aws.received) {
+      expect(call.verdict).toEqual({ ok: true, service: 'states' });
+      expect([call.method, call.url, call.headers['content-type'], call.headers['x-amz-target']]).toEqual([
+        'POST',
+        '/',
+        'application/x-amz-json-1.0',
+        `AWSStepFunctions.${target}`,
+      ]);
+    }
+  };
+
+  it('stops the named execution of the state machine, the cause cut to the API’s 32,768 characters', async () => {
+    // Act
+    await engine().stop('safety-2027-g2', `paused: ${'x'.repeat(40_000)}`);
+
+    // Assess
+    expect(aws.received).toHaveLength(1);
+    checkSigned('StopExecution');
+    const sent = aws.received[0]?.json as { executionArn: string; cause: string };
+    expect(Object.keys(sent).sort()).toEqual(['cause', 'executionArn']);
+    expect(sent.executionArn).toBe(EXECUTION);
+    expect(sent.cause).toHaveLength(32_768);
+    expect(sent.cause.startsWith('paused: xxx')).toBe(true);
+  });
+
+  it('takes ExecutionDoesNotExist on a stop as nothing to stop, and throws other refusals by their names', async () => {
+    // Prepare
+    aws.script = [refusal('ExecutionDoesNotExist', `Execution Does Not Exist: '${EXECUTION}'`)];
+
+    // Act
+    const missing = engine().stop('safety-2027-g2', 'closed');
+
+    // Assess
+    await expect(missing).resolves.toBeUndefined();
+
+    // Prepare
+    aws.script = [
+      {
+        status: 400,
+        headers: { 'x-amzn-errortype': 'AccessDeniedException:http://internal.amazon.com/coral/' },
+        body: { message: 'not authorized to perform: states:StopExecution' },
+      },
+    ];
+
+    // Act
+    const denied = engine().stop('safety-2027-g2', 'closed');
+
+    // Assess
+    await expect(denied).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: 'not authorized to perform: states:StopExecution',
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(aws.received).toHaveLength(2);
+    checkSigned('StopExecution');
+  });
+
+  it('starts an execution with the state under `state`; false on ExecutionAlreadyExists; other refusals thrown by name', async () => {
+    // Prepare
+    const input = { campaignId: 'safety-2027' } as unknown as CampaignStateInput;
+    aws.script = [
+      { status: 200, body: { executionArn: EXECUTION, startDate: 1.8e9 } },
+      refusal('ExecutionAlreadyExists', "Execution Already Exists: 'safety-2027-g2'"),
+      refusal('StateMachineDoesNotExist', `State Machine Does Not Exist: '${STATE_MACHINE}'`),
+    ];
+
+    // Act
+    const first = await engine().start('safety-2027-g2', input);
+    const again = await engine().start('safety-2027-g2', input);
+    const gone = engine().start('safety-2027-g2', input);
+
+    // Assess
+    expect([first, again]).toEqual([true, false]);
+    await expect(gone).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+    expect(aws.received).toHaveLength(3);
+    checkSigned('StartExecution');
+    const sent = aws.received[0]?.json as { stateMachineArn: string; name: string; input: string };
+    expect(Object.keys(sent).sort()).toEqual(['input', 'name', 'stateMachineArn']);
+    expect(sent).toMatchObject({ stateMachineArn: STATE_MACHINE, name: 'safety-2027-g2' });
+    expect(JSON.parse(sent.input)).toEqual({ state: { campaignId: 'safety-2027' } });
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeApiCampaignsHandler } from '../../functions/api-campaigns/handler.ts';
+import { makeApiDocsHandler } from '../../functions/api-docs/handler.ts';
 import { makeApiNotificationsHandler } from '../../functions/api-notifications/handler.ts';
 import { makeApiWorkHandler } from '../../functions/api-work/handler.ts';
 import { Logger } from '../../functions/shared/adapters/logger.ts';
@@ -13,7 +14,7 @@ import { createCampaign, launchCreated } from '../../functions/shared/use-cases/
 import { type Answer, apiEvent, call, type EventOptions } from './api-events.ts';
 import { MemoryBulletinArchive, MemoryCampaignStore, RecordingEngine } from './memory-store.ts';
 
-/** The three API Lambdas on one memory store, with the minimal campaign created (and launched). */
+/** The four API Lambdas on one memory store, with the minimal campaign created (and launched). */
 
 export const CAMPAIGN = 'minimal-2027';
 export const CREATED_AT = '2027-02-20T09:00:00+08:00';
@@ -37,7 +38,6 @@ export const apiWorld = async (options: { campaign?: 'none' | 'draft' | 'launche
     'api-campaigns': makeApiCampaignsHandler({
       store,
       engine,
-      openApi: async () => ({ openapi: '3.1.0' }),
       logger,
       checkResponses: true,
       afterWorkflowChange: async (at) => {
@@ -55,6 +55,11 @@ export const apiWorld = async (options: { campaign?: 'none' | 'draft' | 'launche
       },
     }),
     'api-notifications': makeApiNotificationsHandler({ store, logger, checkResponses: true }),
+    'api-docs': makeApiDocsHandler({
+      openApi: async () => ({ openapi: '3.1.0' }),
+      logger,
+      checkResponses: true,
+    }),
   };
   /** Sends a request to the function that serves its route, as API Gateway does. */
   const api = <T = Record<string, unknown>>(

@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { makeApiCampaignsHandler } from '../../functions/api-campaigns/handler.ts';
+import { makeApiDocsHandler } from '../../functions/api-docs/handler.ts';
 import { makeApiNotificationsHandler } from '../../functions/api-notifications/handler.ts';
 import { makeApiWorkHandler } from '../../functions/api-work/handler.ts';
 import { Logger } from '../../functions/shared/adapters/logger.ts';
@@ -101,22 +102,21 @@ export interface SeededOptions {
   logger?: Logger;
 }
 
-/** The three Lambdas as their index.ts builds them, on the test doubles; answers checked against their schemas. */
+/** The four Lambdas as their index.ts builds them, on the test doubles; answers checked against their schemas. */
 const handlersOn = (
   store: MemoryCampaignStore,
   engine: RecordingEngine,
   archive: MemoryBulletinArchive,
   logger = new Logger('zhili-api-test', 'SILENT'),
 ): SeededWorld['handlers'] => ({
-  'api-campaigns': makeApiCampaignsHandler({
-    store,
-    engine,
+  'api-campaigns': makeApiCampaignsHandler({ store, engine, logger, checkResponses: true }),
+  'api-work': makeApiWorkHandler({ store, archive, engine, logger, checkResponses: true }),
+  'api-notifications': makeApiNotificationsHandler({ store, logger, checkResponses: true }),
+  'api-docs': makeApiDocsHandler({
     openApi: async () => ({ openapi: '3.1.0' }),
     logger,
     checkResponses: true,
   }),
-  'api-work': makeApiWorkHandler({ store, archive, logger, checkResponses: true }),
-  'api-notifications': makeApiNotificationsHandler({ store, logger, checkResponses: true }),
 });
 
 /** A fresh copy of a seeded world with its own store, engine, archive and handlers (a clone takes ~1 ms, seeding ~40 ms). */

@@ -13,39 +13,36 @@ const base = `/campaigns/${CAMPAIGN}`;
 
 /** The minimal definition as JSON, as a client sends it after reading the YAML. */
 const definitionJson = () => JSON.parse(JSON.stringify(minimalDefinition())) as Record<string, unknown>;
+/** The API's answer to a body that carries YAML text: it parses none. */
+const NO_YAML =
+  'the API takes no YAML text: send the campaign file parsed, as JSON under `definition` (the zhili CLI does)';
 
 describe('POST /definitions/validate', () => {
-  it('reports a valid definition, from YAML or JSON', async () => {
+  it('reports a valid definition sent as JSON', async () => {
     // Prepare
     const { api, store } = await apiWorld({ campaign: 'none' });
 
     // Act
-    const yaml = await api('POST', '/definitions/validate', {
-      claims: office,
-      body: { yaml: fixtureYaml() },
-    });
     const json = await api('POST', '/definitions/validate', {
       claims: office,
       body: { definition: definitionJson() },
     });
 
     // Assess
-    for (const answer of [yaml, json]) {
-      expect(answer.status).toBe(200);
-      expect(answer.body).toEqual({
-        valid: true,
-        id: 'minimal-2027',
-        title: '东风街道社区安全生产专项整治（测试）',
-        units: 3,
-        tasks: 3,
-        warnings: [],
-        issues: [],
-      });
-    }
+    expect(json.status).toBe(200);
+    expect(json.body).toEqual({
+      valid: true,
+      id: 'minimal-2027',
+      title: '东风街道社区安全生产专项整治（测试）',
+      units: 3,
+      tasks: 3,
+      warnings: [],
+      issues: [],
+    });
     expect(store.writes).toBe(0);
   });
 
-  it('names every problem by field in an invalid definition, and YAML that does not parse', async () => {
+  it('names every problem by field in an invalid definition', async () => {
     // Prepare
     const { api } = await apiWorld({ campaign: 'none' });
     const def = definitionJson();
@@ -61,10 +58,6 @@ describe('POST /definitions/validate', () => {
         },
       },
     });
-    const notYaml = await api('POST', '/definitions/validate', {
-      claims: office,
-      body: { yaml: 'id: [unclosed' },
-    });
 
     // Assess
     expect(invalid.status).toBe(200);
@@ -75,28 +68,44 @@ describe('POST /definitions/validate', () => {
         { path: 'phases.rectify.start', message: 'must be a real calendar date written YYYY-MM-DD' },
       ]),
     );
-    expect(notYaml.body.valid).toBe(false);
-    expect((notYaml.body.issues as { message: string }[])[0]?.message).toMatch(/^not valid YAML: /);
   });
 
-  it('refuses a body with both or neither of yaml and definition (400), and a leader (403)', async () => {
+  it('refuses YAML text (400, saying to send JSON), a body without a definition (400), and a leader (403)', async () => {
     // Prepare
     const { api } = await apiWorld({ campaign: 'none' });
 
     // Act
+    const yaml = await api('POST', '/definitions/validate', {
+      claims: office,
+      body: { yaml: fixtureYaml() },
+    });
     const both = await api('POST', '/definitions/validate', {
       claims: office,
-      body: { yaml: 'id: x', definition: {} },
+      body: { yaml: 'id: x', definition: definitionJson() },
     });
     const neither = await api('POST', '/definitions/validate', { claims: office, body: {} });
-    const byLeader = await api('POST', '/definitions/validate', { claims: leader, body: { yaml: 'id: x' } });
+    const text = await api('POST', '/definitions/validate', {
+      claims: office,
+      body: { definition: 'id: x' },
+    });
+    const byLeader = await api('POST', '/definitions/validate', {
+      claims: leader,
+      body: { definition: definitionJson() },
+    });
 
     // Assess
-    expect(both.status).toBe(400);
-    expect(both.body.issues).toEqual([
-      { path: '', message: 'give exactly one of yaml (the campaign file as text) and definition (as JSON)' },
+    expect(yaml.status).toBe(400);
+    expect(yaml.body.issues).toEqual([
+      { path: 'definition', message: 'must be the campaign definition as a JSON object' },
+      { path: '', message: NO_YAML },
     ]);
+    expect(both.status).toBe(400);
+    expect(both.body.issues).toEqual([{ path: '', message: NO_YAML }]);
     expect(neither.status).toBe(400);
+    expect(neither.body.issues).toEqual([
+      { path: 'definition', message: 'must be the campaign definition as a JSON object' },
+    ]);
+    expect(text.status).toBe(400);
     expect(byLeader.status).toBe(403);
   });
 });
@@ -107,7 +116,11 @@ describe('campaigns', () => {
     const { api, store, engine } = await apiWorld({ campaign: 'none' });
 
     // Act
-    const created = await api('POST', '/campaigns', { claims: admin, body: { yaml: fixtureYaml() }, at: AT });
+    const created = await api('POST', '/campaigns', {
+      claims: admin,
+      body: { definition: definitionJson() },
+      at: AT,
+    });
     const writes = store.writes;
     const again = await api('POST', '/campaigns', { claims: admin, body: { definition: definitionJson() } });
     const list = await api('GET', '/campaigns', { claims: liaison });
@@ -145,7 +158,11 @@ describe('campaigns', () => {
       claims: admin,
       body: { definition: { ...definitionJson(), theme: 'fun' } },
     });
-    const byOffice = await api('POST', '/campaigns', { claims: office, body: { yaml: fixtureYaml() } });
+    const byOffice = await api('POST', '/campaigns', {
+      claims: office,
+      body: { definition: definitionJson() },
+    });
+    const yaml = await api('POST', '/campaigns', { claims: admin, body: { yaml: fixtureYaml() } });
 
     // Assess
     expect(invalid.status).toBe(400);
@@ -154,6 +171,8 @@ describe('campaigns', () => {
       { path: 'theme', message: expect.stringMatching(/^Invalid option: expected one of/) },
     ]);
     expect(byOffice.status).toBe(403);
+    expect(yaml.status).toBe(400);
+    expect(yaml.body.issues).toContainEqual({ path: '', message: NO_YAML });
     expect(store.writes).toBe(0);
   });
 

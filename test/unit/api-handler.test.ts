@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeApiCampaignsHandler } from '../../functions/api-campaigns/handler.ts';
+import { makeApiDocsHandler } from '../../functions/api-docs/handler.ts';
 import { makeApiNotificationsHandler } from '../../functions/api-notifications/handler.ts';
 import { makeApiWorkHandler } from '../../functions/api-work/handler.ts';
 import { Logger } from '../../functions/shared/adapters/logger.ts';
@@ -43,16 +44,19 @@ describe('routing', () => {
     expect(unknown.body.message).toBe('no route GET /nowhere in api-work');
   });
 
-  it('serves a public route without any principal', async () => {
+  it('serves a public route without any principal, from its own function only', async () => {
     // Prepare
     const { handlers } = await apiWorld();
 
     // Act
-    const answer = await call(handlers['api-campaigns'], apiEvent('GET', '/openapi.json'));
+    const answer = await call(handlers['api-docs'], apiEvent('GET', '/openapi.json'));
+    const elsewhere = await call(handlers['api-campaigns'], apiEvent('GET', '/openapi.json'));
 
     // Assess
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ openapi: '3.1.0' });
+    expect(elsewhere.status).toBe(404);
+    expect(elsewhere.body.message).toBe('no route GET /openapi.json in api-campaigns');
   });
 });
 
@@ -430,19 +434,15 @@ describe('errors and logs', () => {
     const store = new MemoryCampaignStore();
     const logger = new Logger('zhili-api-test', 'DEBUG');
     const work = makeApiWorkHandler({ store, archive: new MemoryBulletinArchive(), logger });
-    const campaigns = makeApiCampaignsHandler({
-      store,
-      engine: new RecordingEngine(),
-      openApi: async () => ({}),
-      logger,
-    });
+    const campaigns = makeApiCampaignsHandler({ store, engine: new RecordingEngine(), logger });
+    const docs = makeApiDocsHandler({ openApi: async () => ({}), logger });
     const secret = 'robot-secret-SEC0123456789';
     const headers = { authorization: `Bearer ${TOKEN}`, cookie: `session=${TOKEN}` };
 
     // Act: a refusal, a not-found, a success and a failure, each with the token in its headers.
     await call(work, apiEvent('POST', hazards, { claims: office, headers, body: `{"secret":"${secret}"` }));
     await call(work, apiEvent('GET', hazards, { claims: office, headers }));
-    await call(campaigns, apiEvent('GET', '/openapi.json', { headers }));
+    await call(docs, apiEvent('GET', '/openapi.json', { headers }));
     vi.spyOn(store, 'listCampaigns').mockRejectedValue(new Error('boom'));
     await call(campaigns, apiEvent('GET', '/campaigns', { claims: office, headers }));
 

@@ -661,8 +661,8 @@ describe('StatelessStack', () => {
   });
 
   describe('Lambda functions', () => {
-    it('are the nine project functions, one per folder: six of the campaign, three of the HTTP API', () => {
-      expect([FUNCTION_FOLDERS.length, API_FUNCTION_FOLDERS.length]).toEqual([6, 3]);
+    it('are the ten project functions, one per folder: six of the campaign, four of the HTTP API', () => {
+      expect([FUNCTION_FOLDERS.length, API_FUNCTION_FOLDERS.length]).toEqual([6, 4]);
       template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTION_FOLDERS.length);
       expect([...functions.keys()].sort()).toEqual([...ALL_FUNCTION_FOLDERS].sort());
     });
@@ -677,7 +677,7 @@ describe('StatelessStack', () => {
       });
     });
 
-    it.each(ALL_FUNCTION_FOLDERS)(
+    it.each(ALL_FUNCTION_FOLDERS.filter((f) => f !== 'api-docs'))(
       '%s is told the campaign table name (imported from the stateful stack)',
       (folder) => {
         expect(fn(folder).environment.TABLE_NAME).toEqual({
@@ -685,6 +685,13 @@ describe('StatelessStack', () => {
         });
       },
     );
+
+    it('tells api-docs nothing of the table, the workflow, the topic or the bucket', () => {
+      expect(Object.keys(fn('api-docs').environment).sort()).toEqual([
+        'NODE_OPTIONS',
+        'POWERTOOLS_SERVICE_NAME',
+      ]);
+    });
 
     it('tells only the starters the state machine ARN, only notify the topic ARN, only the bulletin users the bucket', () => {
       const bucketName = { 'Fn::ImportValue': expect.stringMatching(/Bulletins/) };
@@ -866,6 +873,11 @@ describe('StatelessStack', () => {
         const dynamo = statementsOfRole(template, fn(folder).roleLogicalId).filter((s) =>
           actionsOf(s).some((a) => a.startsWith('dynamodb:')),
         );
+        // api-docs serves the bundled OpenAPI document and never touches the table.
+        if (folder === 'api-docs') {
+          expect(dynamo, folder).toEqual([]);
+          continue;
+        }
         expect(dynamo.length, folder).toBeGreaterThan(0);
         for (const statement of dynamo) {
           for (const action of actionsOf(statement)) expect(action, folder).toMatch(/^dynamodb:[A-Za-z]+$/);
@@ -957,6 +969,8 @@ describe('StatelessStack', () => {
           },
         ],
         'api-notifications': [xray, tableItems],
+        // The public OpenAPI document: tracing only; no table, no Step Functions, no bucket.
+        'api-docs': [xray],
       };
 
       it('grants the table exactly the item operations of the store: no Scan, no DeleteItem, no wildcard', () => {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   BatchWriteCommand,
@@ -13,7 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { makeCheckDeadlinesHandler } from '../../functions/check-deadlines/handler.ts';
 import { makeCollectReportsHandler } from '../../functions/collect-reports/handler.ts';
@@ -28,7 +27,7 @@ import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-stor
 
 import { Logger } from '../../functions/shared/adapters/logger.ts';
 
-import { StepFunctionsEngine } from '../../functions/shared/adapters/sfn-engine.ts';
+import { StepFunctionsEngine, stepFunctionsHost } from '../../functions/shared/adapters/sfn-engine.ts';
 import type { CampaignDefinitionInput } from '../../functions/shared/domain/definition.ts';
 import { DefinitionError, ValidationError } from '../../functions/shared/domain/errors.ts';
 import { parseDefinition } from '../../functions/shared/domain/load-definition.ts';
@@ -37,9 +36,9 @@ import { instant } from '../../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../../functions/shared/domain/state.ts';
 import { initialState, initialTasks } from '../../functions/shared/use-cases/launch-campaign.ts';
 import { MemoryBulletinArchive, MemoryCampaignStore } from '../support/memory-store.ts';
+import { type Received, type SigV4Server, startSigV4Server } from '../support/sigv4-server.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
-const sfn = mockClient(SFNClient);
 const sns = mockClient(SNSClient);
 
 const TABLE = 'zhili-test';
@@ -71,7 +70,34 @@ const context: Context = {
 const logger = new Logger('zhili-test', 'SILENT');
 const store = () =>
   new DynamoCampaignStore(documentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLE);
-const engine = () => new StepFunctionsEngine(new SFNClient({ region: 'cn-north-1' }), STATE_MACHINE);
+/**
+ * Step Functions on loopback (test/support/sigv4-server.ts): each call's SigV4 signature is checked,
+ * its body recorded; StepFunctionsEngine calls it as it calls AWS (signed JSON, no SDK client).
+ */
+let states: SigV4Server;
+beforeAll(async () => {
+  states = await startSigV4Server();
+});
+afterAll(() => states.close());
+const engine = () => new StepFunctionsEngine(states.service(stepFunctionsHost), STATE_MACHINE);
+/** The StartExecution calls that arrived, each checked to be signed for `states` as AWS JSON 1.0. */
+const startCalls = (): { stateMachineArn: string; name: string; input: string }[] =>
+  states.received
+    .filter((r: Received) => r.headers['x-amz-target'] === 'AWSStepFunctions.StartExecution')
+    .map((r) => {
+      expect(r.verdict).toEqual({ ok: true, service: 'states' });
+      expect([r.method, r.url, r.headers['content-type']]).toEqual([
+        'POST',
+        '/',
+        'application/x-amz-json-1.0',
+      ]);
+      return r.json as { stateMachineArn: string; name: string; input: string };
+    });
+/** Step Functions' answer to a successful start. */
+const started = (name: string) => ({
+  status: 200,
+  body: { executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`, startDate: 0 },
+});
 const notifier = () =>
   new ChannelRouter({ sms: new SnsSmsNotifier(new SNSClient({ region: 'cn-north-1' })) });
 
@@ -96,7 +122,7 @@ const errorOf = async (act: () => Promise<unknown>): Promise<Error> => {
 
 beforeEach(() => {
   ddb.reset();
-  sfn.reset();
+  states.reset();
   sns.reset();
 });
 
@@ -167,10 +193,10 @@ describe('makeLaunchHandler with StepFunctionsEngine', () => {
     // Prepare
     const memory = new MemoryCampaignStore();
     let writesAtStart = -1;
-    sfn.on(StartExecutionCommand).callsFake(() => {
+    states.answer = () => {
       writesAtStart = memory.writes;
-      return { executionArn: `${STATE_MACHINE}:minimal-2027-g1`, startDate: new Date(0) };
-    });
+      return started('minimal-2027-g1');
+    };
 
     // Act
     const result = await launch(memory)(event(), context);
@@ -180,9 +206,10 @@ describe('makeLaunchHandler with StepFunctionsEngine', () => {
     // After the start, only the mark that the execution started (so a retried launch knows).
     expect(memory.writes).toBe(writesAtStart + 1);
     expect((await memory.getCampaign(CAMPAIGN))?.executionStartedAt).toBeDefined();
-    const starts = sfn.commandCalls(StartExecutionCommand);
+    expect(states.received).toHaveLength(1);
+    const starts = startCalls();
     expect(starts).toHaveLength(1);
-    const start = starts[0]?.args[0].input;
+    const start = starts[0];
     expect(start).toMatchObject({ stateMachineArn: STATE_MACHINE, name: 'minimal-2027-g1' });
     // The state machine reads `$.state.next.at`: the execution input keeps the state under `state`.
     const sent = JSON.parse(start?.input ?? '{}') as Record<string, unknown>;
@@ -201,27 +228,32 @@ describe('makeLaunchHandler with StepFunctionsEngine', () => {
 
   it('returns started false when Step Functions answers ExecutionAlreadyExists', async () => {
     // Prepare
-    sfn
-      .on(StartExecutionCommand)
-      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    states.script = [
+      {
+        status: 400,
+        body: {
+          __type: 'com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists',
+          message: "Execution Already Exists: 'minimal-2027-g1'",
+        },
+      },
+    ];
 
     // Act
     const result = await launch()(event(), context);
 
     // Assess
     expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: false });
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    expect(startCalls()).toHaveLength(1);
+    expect(states.received).toHaveLength(1);
   });
 
   it('writes nothing and starts nothing when the campaign was launched before', async () => {
     // Prepare
     const memory = new MemoryCampaignStore();
-    sfn
-      .on(StartExecutionCommand)
-      .resolves({ executionArn: `${STATE_MACHINE}:minimal-2027-g1`, startDate: new Date(0) });
     await launch(memory)(event(), context);
+    expect(startCalls()).toHaveLength(1);
     const writes = memory.writes;
-    sfn.reset();
+    states.reset();
 
     // Act
     const result = await launch(memory)(event(), context);
@@ -229,25 +261,28 @@ describe('makeLaunchHandler with StepFunctionsEngine', () => {
     // Assess
     expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: false });
     expect(memory.writes).toBe(writes);
-    expect(sfn.calls()).toHaveLength(0);
+    expect(states.received).toHaveLength(0);
   });
 
   it('finishes a launch that stored the campaign but failed before starting its execution', async () => {
-    // Prepare: the first launch's start fails after the campaign was written
+    // Prepare: the first launch's start fails after the campaign was written (Step Functions
+    // unavailable for all three attempts)
     const memory = new MemoryCampaignStore();
-    sfn.on(StartExecutionCommand).rejectsOnce(new Error('network down'));
-    await expect(launch(memory)(event(), context)).rejects.toThrow('network down');
-    sfn.reset();
-    sfn
-      .on(StartExecutionCommand)
-      .resolves({ executionArn: `${STATE_MACHINE}:minimal-2027-g1`, startDate: new Date(0) });
+    const unavailable = { status: 503, body: { __type: 'ServiceUnavailable', message: 'try again' } };
+    states.script = [unavailable, unavailable, unavailable];
+    await expect(launch(memory)(event(), context)).rejects.toMatchObject({
+      name: 'ServiceUnavailable',
+      message: 'try again',
+    });
+    expect(startCalls()).toHaveLength(3);
+    states.reset();
 
     // Act: launched again an hour later
     const result = await launch(memory)({ ...event(), at: '2027-02-20T10:00:00+08:00' }, context);
 
     // Assess: the execution started from the original launch instant
     expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: true });
-    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}') as {
+    const input = JSON.parse(startCalls()[0]?.input ?? '{}') as {
       state: { generationStartedAt: string };
     };
     expect(input.state.generationStartedAt).toBe('2027-02-20T01:00:00.000Z');
@@ -267,7 +302,7 @@ describe('makeLaunchHandler with StepFunctionsEngine', () => {
     expect((error as DefinitionError).issues.map((i) => i.path)).toEqual(['phases.rectify.start']);
     expect(error.message).toContain('phases.rectify.start');
     expect(ddb.calls()).toHaveLength(0);
-    expect(sfn.calls()).toHaveLength(0);
+    expect(states.received).toHaveLength(0);
   });
 
   it('refuses a launch event without an actor with a ValidationError naming `actor`', async () => {
@@ -328,7 +363,7 @@ describe('step handlers given a malformed event', () => {
     expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['state.next.at']);
     expect(error.message).toContain('state.next.at');
     expect(ddb.calls()).toHaveLength(0);
-    expect(sfn.calls()).toHaveLength(0);
+    expect(states.received).toHaveLength(0);
     expect(sns.calls()).toHaveLength(0);
   });
 

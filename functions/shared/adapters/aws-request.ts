@@ -7,10 +7,11 @@ import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smith
 
 /**
  * One SigV4-signed AWS call over Node's https, signed by the SDK's own signer (already in every
- * bundle for DynamoDB), for the few single-operation services a function calls: S3 PutObject,
- * SES SendEmail, Secrets Manager GetSecretValue. Each SDK client would add its whole service model
- * to the bundle: together about 90 KB of the notify bundle, over the 400 KB budget of issue 7.
- * The DynamoDB, Step Functions and SNS clients stay the SDK's.
+ * bundle for DynamoDB), for the few operations a function calls of services other than DynamoDB:
+ * S3 PutObject and GetObject, SES SendEmail, Secrets Manager GetSecretValue, Step Functions
+ * StartExecution and StopExecution. Each SDK client would add its whole service model and protocol
+ * code to the bundle: together about 90 KB of the notify bundle, over the 400 KB budget of
+ * issue 7. The DynamoDB and SNS clients stay the SDK's.
  */
 
 /** SHA-256 and HMAC-SHA-256 for the signer, from Node's own crypto. */

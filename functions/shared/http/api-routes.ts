@@ -12,7 +12,7 @@ export type Role = (typeof ROLES)[number];
 export const UNIT_ROLES: ReadonlySet<Role> = new Set(['liaison', 'gridWorker']);
 
 /** One Lambda per area, so that each holds only the grants its routes need. */
-export const API_FUNCTIONS = ['api-campaigns', 'api-work', 'api-notifications'] as const;
+export const API_FUNCTIONS = ['api-campaigns', 'api-work', 'api-notifications', 'api-docs'] as const;
 export type ApiFunction = (typeof API_FUNCTIONS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -258,7 +258,7 @@ export const ROUTES = [
     id: 'getOpenApi',
     method: 'GET',
     path: '/openapi.json',
-    fn: 'api-campaigns',
+    fn: 'api-docs',
     roles: [],
     summary: 'This API’s OpenAPI document',
     public: true,

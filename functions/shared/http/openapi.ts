@@ -15,17 +15,23 @@ import { ControlRequest, ExtendRequest } from '../use-cases/controls.ts';
 import { type ApiFunction, ROUTES, type RouteMeta } from './api-routes.ts';
 import { ErrorBody, type RouteSchema } from './route-schema.ts';
 import { CampaignStatusView, ControlResult, campaignSchemas, DefinitionBody } from './schemas/campaigns.ts';
+import { docsSchemas } from './schemas/docs.ts';
 import { notificationSchemas } from './schemas/notifications.ts';
 import { HAZARD_COMMAND_BODIES, workSchemas } from './schemas/work.ts';
 
 /**
  * The OpenAPI 3.1 document, generated from the route table and the routes' zod schemas:
- * `npm run openapi` writes it to openapi.json, which api-campaigns serves at /openapi.json and a
+ * `npm run openapi` writes it to openapi.json, which api-docs serves at /openapi.json and a
  * unit test keeps equal to what this generates. Request schemas are described as zod reads them
  * (`io: 'input'`: defaults optional), answers as they are sent (`io: 'output'`).
  */
 
-const SCHEMAS: Record<string, RouteSchema> = { ...campaignSchemas, ...workSchemas, ...notificationSchemas };
+const SCHEMAS: Record<string, RouteSchema> = {
+  ...campaignSchemas,
+  ...workSchemas,
+  ...notificationSchemas,
+  ...docsSchemas,
+};
 
 type JsonSchema = Record<string, unknown>;
 type Registry = ReturnType<typeof z.registry<{ id: string }>>;
@@ -34,6 +40,7 @@ const FUNCTION_TAGS: Record<ApiFunction, string> = {
   'api-campaigns': 'Definitions, campaigns and their steering, units, the audit trail',
   'api-work': 'Weekly reports, bulletins, inspections, tasks and the hazard ledger',
   'api-notifications': 'The outbox and its dead letters',
+  'api-docs': 'This API’s description',
 };
 
 /** Records shared by many answers, named once under components/schemas. */

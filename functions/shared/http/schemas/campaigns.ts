@@ -7,21 +7,23 @@ import { CampaignParams, type FunctionSchemas, Slug } from '../route-schema.ts';
 
 /** The api-campaigns function's routes: definitions, campaigns and their steering, units, the audit trail. */
 
-/** A YAML definition as text: the campaign file's limit is 1 MiB, the API's body limit 256 KB. */
-const MAX_YAML_CHARS = 256 * 1024;
-
-/** A definition as the campaign file (YAML text) or as JSON; exactly one of the two. */
-export const DefinitionBody = z
-  .strictObject({
-    yaml: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_YAML_CHARS))),
-    definition: z.optional(z.record(z.string(), z.unknown())),
-  })
-  .check(
-    z.refine((b) => (b.yaml === undefined) !== (b.definition === undefined), {
-      error: 'give exactly one of yaml (the campaign file as text) and definition (as JSON)',
-      path: [],
+/**
+ * A definition as JSON: the fields of the README's campaign file reference, under `definition`. A
+ * campaign file (YAML) is parsed by the client, as the zhili CLI does: no YAML parser in the API.
+ */
+export const DefinitionBody = z.strictObject(
+  {
+    definition: z.record(z.string(), z.unknown(), {
+      error: 'must be the campaign definition as a JSON object',
     }),
-  );
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' && issue.keys.includes('yaml')
+        ? 'the API takes no YAML text: send the campaign file parsed, as JSON under `definition` (the zhili CLI does)'
+        : undefined,
+  },
+);
 export type DefinitionBody = z.infer<typeof DefinitionBody>;
 
 const FieldIssue = z.object({ path: z.string(), message: z.string() });
@@ -129,7 +131,7 @@ export const campaignSchemas = {
     body: DefinitionBody,
     response: ValidationReport,
     description:
-      'The body carries the campaign file as YAML text (`yaml`) or as JSON (`definition`; the fields of the README’s campaign file reference). Answers 200 whether or not the definition is valid: `valid` says which, `issues` names every problem by field.',
+      'The body carries the campaign file as JSON under `definition` (the fields of the README’s campaign file reference; a YAML file is parsed by the client, as the zhili CLI does). Answers 200 whether or not the definition is valid: `valid` says which, `issues` names every problem by field.',
   },
   listCampaigns: { response: z.object({ campaigns: z.array(CampaignSummary) }) },
   createCampaign: {
@@ -169,5 +171,4 @@ export const campaignSchemas = {
     response: Unit,
     description: 'Recorded in the audit trail with who, when and why.',
   },
-  getOpenApi: { response: z.record(z.string(), z.unknown()) },
 } as const satisfies FunctionSchemas<'api-campaigns'>;
