@@ -4,12 +4,16 @@ import { parseDefinition } from '../shared/domain/parse-definition.ts';
 import type { CampaignStore, WorkflowEngine } from '../shared/domain/ports.ts';
 import type { Instant } from '../shared/domain/schedule.ts';
 import type { RouteImpls } from '../shared/http/api-handler.ts';
-import { canSee, mustSee } from '../shared/http/principal.ts';
+import { canSee, mustSee, type Principal } from '../shared/http/principal.ts';
 import type { campaignSchemas, DefinitionBody } from '../shared/http/schemas/campaigns.ts';
 import { campaignStatus } from '../shared/use-cases/campaign-status.ts';
 import {
   advancePhase,
+  type ControlInput,
+  type ControlRequest,
+  type ControlResult,
   closeCampaign,
+  type ExtendRequest,
   extendPhase,
   pauseCampaign,
   resumeCampaign,
@@ -35,6 +39,27 @@ const definitionOf = (body: DefinitionBody): CampaignDefinition =>
 export const campaignRoutes = (deps: CampaignRoutesDeps): RouteImpls<typeof campaignSchemas> => {
   const { store, engine } = deps;
   const moved = async (at: Instant) => deps.afterWorkflowChange?.(at);
+  /** A control of the campaign's workflow by the signed-in person; then (locally) the workflow plays on. */
+  const steer =
+    <B extends ControlRequest>(
+      control: (
+        store: CampaignStore,
+        engine: WorkflowEngine,
+        input: ControlInput & B,
+        at: Instant,
+      ) => Promise<ControlResult>,
+    ) =>
+    async (request: { params: { campaignId: string }; body: B; principal: Principal; at: Instant }) => {
+      const { params, body, principal, at } = request;
+      const result = await control(
+        store,
+        engine,
+        { ...body, campaignId: params.campaignId, actor: principal.name },
+        at,
+      );
+      await moved(at);
+      return result;
+    };
   return {
     validateDefinition: async ({ body }) => {
       try {
@@ -75,44 +100,12 @@ export const campaignRoutes = (deps: CampaignRoutesDeps): RouteImpls<typeof camp
       return result;
     },
 
-    pauseCampaign: async ({ params, body, principal, at }) =>
-      pauseCampaign(store, engine, { campaignId: params.campaignId, actor: principal.name, ...body }, at),
-
-    resumeCampaign: async ({ params, body, principal, at }) => {
-      const result = await resumeCampaign(
-        store,
-        engine,
-        { campaignId: params.campaignId, actor: principal.name, ...body },
-        at,
-      );
-      await moved(at);
-      return result;
-    },
-
-    advancePhase: async ({ params, body, principal, at }) => {
-      const result = await advancePhase(
-        store,
-        engine,
-        { campaignId: params.campaignId, actor: principal.name, ...body },
-        at,
-      );
-      await moved(at);
-      return result;
-    },
-
-    extendPhase: async ({ params, body, principal, at }) => {
-      const result = await extendPhase(
-        store,
-        engine,
-        { campaignId: params.campaignId, actor: principal.name, ...body },
-        at,
-      );
-      await moved(at);
-      return result;
-    },
-
-    closeCampaign: async ({ params, body, principal, at }) =>
-      closeCampaign(store, engine, { campaignId: params.campaignId, actor: principal.name, ...body }, at),
+    pauseCampaign: steer(pauseCampaign),
+    resumeCampaign: steer(resumeCampaign),
+    advancePhase: steer(advancePhase),
+    extendPhase: steer<ExtendRequest>(extendPhase),
+    // A close may start a last execution that sends what waits in the outbox.
+    closeCampaign: steer(closeCampaign),
 
     listAudit: async ({ params }) => ({ events: await listAudit(store, params.campaignId) }),
 

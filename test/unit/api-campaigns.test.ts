@@ -268,8 +268,14 @@ describe('steering', () => {
     expect(advanced.body).toMatchObject({ status: 'running', audit: { action: 'phase.advanced' } });
     expect(closed.body).toMatchObject({ status: 'closed', executionName: null });
     expect(engine.stops.map((s) => s.name)[0]).toBe('minimal-2027-g1');
-    // Launch (by apiWorld: not through the API), resume and advance play the workflow on; pause, a refused extend and close do not.
-    expect(moved).toEqual(['2027-03-03T01:00:00.000Z', '2027-03-03T03:00:00.000Z']);
+    // Every control that went through plays the workflow on (locally: a close may start the execution
+    // that drains the outbox); a refused extend does not. The launch was apiWorld's, not the API's.
+    expect(moved).toEqual([
+      '2027-03-02T01:00:00.000Z',
+      '2027-03-03T01:00:00.000Z',
+      '2027-03-03T03:00:00.000Z',
+      '2027-03-03T04:00:00.000Z',
+    ]);
     expect((await store.getCampaign(CAMPAIGN))?.status).toBe('closed');
   });
 

@@ -158,6 +158,18 @@ const stopQuietly = async (engine: WorkflowEngine, name: string, cause: string):
   }
 };
 
+/** Replaces the campaign's execution by the new generation's, which starts from `state`. */
+const supersede = async (
+  store: CampaignStore,
+  engine: WorkflowEngine,
+  record: CampaignRecord,
+  next: { name: string; state: CampaignState; cause: string },
+  at: Instant,
+): Promise<void> => {
+  await stopQuietly(engine, record.executionName, next.cause);
+  await startGeneration(store, engine, record.id, next.name, next.state, at);
+};
+
 /** Pause: the execution stops now; reminders, escalations and notifications wait until resume. People can still report. */
 export const pauseCampaign = async (
   store: CampaignStore,
@@ -313,8 +325,13 @@ export const advancePhase = async (
     checkpoint: { generation, status: 'running', state },
     audit,
   });
-  await stopQuietly(engine, record.executionName, `phase advanced by ${input.actor}: ${input.reason}`);
-  await startGeneration(store, engine, record.id, name, state, at);
+  await supersede(
+    store,
+    engine,
+    record,
+    { name, state, cause: `phase advanced by ${input.actor}: ${input.reason}` },
+    at,
+  );
   return resultOf(record.id, 'running', generation, name, state, audit);
 };
 
@@ -403,8 +420,13 @@ export const extendPhase = async (
     ...(phaseRecord ? { phase: { ...phaseRecord, plannedEnd: iso(end) } } : {}),
   });
   if (!running) return resultOf(record.id, 'paused', generation, null, state, audit);
-  await stopQuietly(engine, record.executionName, `phase extended by ${input.actor}: ${input.reason}`);
-  await startGeneration(store, engine, record.id, name, state, at);
+  await supersede(
+    store,
+    engine,
+    record,
+    { name, state, cause: `phase extended by ${input.actor}: ${input.reason}` },
+    at,
+  );
   return resultOf(record.id, 'running', generation, name, state, audit);
 };
 
@@ -516,11 +538,12 @@ const wakeOnce = async (
       },
     },
   });
-  await stopQuietly(
+  await supersede(
+    store,
     engine,
-    record.executionName,
-    'rescheduled: an item falls due before the next planned wake',
+    record,
+    { name, state: next, cause: 'rescheduled: an item falls due before the next planned wake' },
+    at,
   );
-  await startGeneration(store, engine, record.id, name, next, at);
   return true;
 };
