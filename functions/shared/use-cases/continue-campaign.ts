@@ -2,7 +2,7 @@ import { ConflictError } from '../domain/errors.ts';
 import type { CampaignStore, WorkflowEngine } from '../domain/ports.ts';
 import type { CampaignState } from '../domain/state.ts';
 import { finish, loadStep, resumeNext } from './advance.ts';
-import { startGeneration } from './launch-campaign.ts';
+import { startGeneration, startIfStranded } from './launch-campaign.ts';
 
 export const executionName = (campaignId: string, generation: number): string =>
   `${campaignId}-g${generation}`;
@@ -22,11 +22,9 @@ export const continueAsNew = async (
   const done: CampaignState = { ...state, next: { at: state.at, action: 'done', moment: state.lastMoment } };
   if (!ctx.live) {
     // A retry of this step after its own write: the next generation is recorded, start it (a second start is refused).
-    const checkpoint = await store.getCheckpoint(state.campaignId);
-    const own = ctx.record.status === 'running' && ctx.record.executionName === name && checkpoint?.state;
-    if (own && checkpoint?.generation === generation && !ctx.record.executionStartedAt) {
-      await startGeneration(store, engine, state.campaignId, name, checkpoint.state as CampaignState, ctx.at);
-      return done;
+    if (ctx.record.executionName === name) {
+      const checkpoint = await store.getCheckpoint(state.campaignId);
+      if (await startIfStranded(store, engine, ctx.record, checkpoint, ctx.at)) return done;
     }
     return finish(store, ctx, state);
   }

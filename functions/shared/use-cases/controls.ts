@@ -3,13 +3,19 @@ import * as z from 'zod/mini';
 import { type CampaignDefinition, type Phase, StoredDefinition } from '../domain/definition.ts';
 import { ConflictError, ValidationError } from '../domain/errors.ts';
 import type { CampaignStore, WorkflowEngine } from '../domain/ports.ts';
-import type { AuditEvent, CampaignRecord, CampaignStatus, Checkpoint } from '../domain/records.ts';
+import type {
+  AuditEvent,
+  CampaignRecord,
+  CampaignStatus,
+  Checkpoint,
+  PhaseRecord,
+} from '../domain/records.ts';
 import { type Instant, instant, iso, localDate } from '../domain/schedule.ts';
 import type { CampaignState, NextStep } from '../domain/state.ts';
 import '../domain/zod-locale.ts';
 import { loadCampaign, resumeNext } from './advance.ts';
 import { executionName } from './continue-campaign.ts';
-import { startGeneration } from './launch-campaign.ts';
+import { startGeneration, startIfStranded } from './launch-campaign.ts';
 
 /**
  * The administrator's controls over a running campaign: pause, resume, advance, extend, close.
@@ -158,16 +164,37 @@ const stopQuietly = async (engine: WorkflowEngine, name: string, cause: string):
   }
 };
 
-/** Replaces the campaign's execution by the new generation's, which starts from `state`. */
-const supersede = async (
+/**
+ * Replaces the running execution by the next generation's, which starts from `state` (already at
+ * that generation): one conditional write of the campaign, its checkpoint and the audit entry,
+ * then the old execution is stopped and the new one started.
+ */
+const replaceExecution = async (
   store: CampaignStore,
   engine: WorkflowEngine,
-  record: CampaignRecord,
-  next: { name: string; state: CampaignState; cause: string },
+  { record, checkpoint }: Pick<Loaded, 'record' | 'checkpoint'>,
+  next: {
+    state: CampaignState;
+    audit: AuditEvent;
+    cause: string;
+    set?: Partial<CampaignRecord>;
+    phase?: PhaseRecord;
+  },
   at: Instant,
-): Promise<void> => {
+): Promise<ControlResult> => {
+  const { generation } = next.state;
+  const name = executionName(record.id, generation);
+  await store.applyControl(record.id, {
+    expect: { generation: record.generation, status: ['running'], rev: checkpoint.rev },
+    set: { ...next.set, generation, executionName: name },
+    remove: ['executionStartedAt'],
+    checkpoint: { generation, status: 'running', state: next.state },
+    audit: next.audit,
+    ...(next.phase ? { phase: next.phase } : {}),
+  });
   await stopQuietly(engine, record.executionName, next.cause);
-  await startGeneration(store, engine, record.id, next.name, next.state, at);
+  await startGeneration(store, engine, record.id, name, next.state, at);
+  return resultOf(record.id, 'running', generation, name, next.state, next.audit);
 };
 
 /** Pause: the execution stops now; reminders, escalations and notifications wait until resume. People can still report. */
@@ -211,9 +238,14 @@ export const resumeCampaign = async (
   const loaded = await load(store, input.campaignId, input.reason);
   const { record, checkpoint, def } = loaded;
   // A resume whose execution never started (the start failed after the write): start it now.
-  if (record.status === 'running' && !record.executionStartedAt && checkpoint.state) {
-    await startGeneration(store, engine, record.id, record.executionName, checkpoint.state, at);
-    const audit = (await store.listAudit(record.id)).at(-1) as AuditEvent;
+  if (await startIfStranded(store, engine, record, checkpoint, at)) {
+    const audit: AuditEvent = {
+      at: iso(at),
+      actor: input.actor,
+      action: 'campaign.resumed',
+      detail: { reason: input.reason, execution: record.executionName, startedAgain: true },
+    };
+    await store.appendAudit(record.id, audit);
     return resultOf(record.id, 'running', record.generation, record.executionName, checkpoint.state, audit);
   }
   refuseUnless(record, ['paused'], 'resume');
@@ -277,7 +309,7 @@ export const advancePhase = async (
   at: Instant,
 ): Promise<ControlResult> => {
   const loaded = await load(store, input.campaignId, input.reason);
-  const { record, checkpoint, def } = loaded;
+  const { record, def } = loaded;
   refuseUnless(record, ['running'], 'advance the phase');
   const current = stateOf(loaded);
   refuseDuringGate(current);
@@ -318,21 +350,18 @@ export const advancePhase = async (
     action: 'phase.advanced',
     detail: { reason: input.reason, ...detail, execution: name },
   };
-  await store.applyControl(record.id, {
-    expect: { generation: record.generation, status: ['running'], rev: checkpoint.rev },
-    set: { generation, executionName: name, definition: { ...record.definition, phases } },
-    remove: ['executionStartedAt'],
-    checkpoint: { generation, status: 'running', state },
-    audit,
-  });
-  await supersede(
+  return replaceExecution(
     store,
     engine,
-    record,
-    { name, state, cause: `phase advanced by ${input.actor}: ${input.reason}` },
+    loaded,
+    {
+      state,
+      audit,
+      cause: `phase advanced by ${input.actor}: ${input.reason}`,
+      set: { definition: { ...record.definition, phases } },
+    },
     at,
   );
-  return resultOf(record.id, 'running', generation, name, state, audit);
 };
 
 /**
@@ -408,26 +437,20 @@ export const extendPhase = async (
       ...(running ? { execution: name } : {}),
     },
   };
+  const set = { definition: { ...record.definition, phases } };
+  const phase = phaseRecord ? { ...phaseRecord, plannedEnd: iso(end) } : undefined;
+  if (running) {
+    const cause = `phase extended by ${input.actor}: ${input.reason}`;
+    return replaceExecution(store, engine, loaded, { state, audit, cause, set, phase }, at);
+  }
   await store.applyControl(record.id, {
-    expect: { generation: record.generation, status: [record.status], rev: checkpoint.rev },
-    set: {
-      definition: { ...record.definition, phases },
-      ...(running ? { generation, executionName: name } : {}),
-    },
-    remove: running ? ['executionStartedAt'] : [],
-    checkpoint: { generation, status: record.status, state },
+    expect: { generation: record.generation, status: ['paused'], rev: checkpoint.rev },
+    set,
+    checkpoint: { generation, status: 'paused', state },
     audit,
-    ...(phaseRecord ? { phase: { ...phaseRecord, plannedEnd: iso(end) } } : {}),
+    ...(phase ? { phase } : {}),
   });
-  if (!running) return resultOf(record.id, 'paused', generation, null, state, audit);
-  await supersede(
-    store,
-    engine,
-    record,
-    { name, state, cause: `phase extended by ${input.actor}: ${input.reason}` },
-    at,
-  );
-  return resultOf(record.id, 'running', generation, name, state, audit);
+  return resultOf(record.id, 'paused', generation, null, state, audit);
 };
 
 /**
@@ -521,29 +544,18 @@ const wakeOnce = async (
     ...nextGeneration(state, generation, at),
     next: { at: wakeAt, action: 'checkDeadlines', moment: 'deadlines' },
   };
-  await store.applyControl(record.id, {
-    expect: { generation: record.generation, status: ['running'], rev: checkpoint.rev },
-    set: { generation, executionName: name },
-    remove: ['executionStartedAt'],
-    checkpoint: { generation, status: 'running', state: next },
-    audit: {
-      at: iso(at),
-      actor: 'workflow',
-      action: 'workflow.rescheduled',
-      detail: {
-        reason: 'an item falls due before the next planned wake',
-        dueAt,
-        plannedWake: state.next.at,
-        execution: name,
-      },
+  const audit: AuditEvent = {
+    at: iso(at),
+    actor: 'workflow',
+    action: 'workflow.rescheduled',
+    detail: {
+      reason: 'an item falls due before the next planned wake',
+      dueAt,
+      plannedWake: state.next.at,
+      execution: name,
     },
-  });
-  await supersede(
-    store,
-    engine,
-    record,
-    { name, state: next, cause: 'rescheduled: an item falls due before the next planned wake' },
-    at,
-  );
+  };
+  const cause = 'rescheduled: an item falls due before the next planned wake';
+  await replaceExecution(store, engine, { record, checkpoint }, { state: next, audit, cause }, at);
   return true;
 };

@@ -1,6 +1,6 @@
 import { type CampaignDefinition, StoredDefinition, withoutUnits } from '../domain/definition.ts';
 import type { CampaignStore, WorkflowEngine } from '../domain/ports.ts';
-import type { TaskRecord } from '../domain/records.ts';
+import type { CampaignRecord, Checkpoint, TaskRecord } from '../domain/records.ts';
 import { definedWindow, type Instant, iso, localDateTime, startOfLocalDay } from '../domain/schedule.ts';
 import { CampaignState, type CampaignStateInput } from '../domain/state.ts';
 import { loadCampaign } from './advance.ts';
@@ -125,10 +125,25 @@ export const launchCreated = async (
     return startGeneration(store, engine, campaignId, name, state, at);
   }
   // Launched, but its execution never started (the start failed after the write): start it now.
-  if (record.status === 'running' && !record.executionStartedAt && checkpoint?.state) {
-    return startGeneration(store, engine, campaignId, record.executionName, checkpoint.state, at);
-  }
+  const restarted = await startIfStranded(store, engine, record, checkpoint, at);
+  if (restarted) return restarted;
   return { campaignId, executionName: record.executionName, started: false };
+};
+
+/**
+ * A generation recorded as running whose execution never started (a launch, control or
+ * continuation whose start failed after its write) is started now; null when there is none.
+ */
+export const startIfStranded = async (
+  store: CampaignStore,
+  engine: WorkflowEngine,
+  record: CampaignRecord,
+  checkpoint: Checkpoint | null,
+  at: Instant,
+): Promise<LaunchResult | null> => {
+  if (record.status !== 'running' || record.executionStartedAt || !checkpoint?.state) return null;
+  if (checkpoint.generation !== record.generation) return null;
+  return startGeneration(store, engine, record.id, record.executionName, checkpoint.state, at);
 };
 
 /** Starts a generation's execution from its checkpoint and notes that it started. */
