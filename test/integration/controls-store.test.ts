@@ -209,6 +209,21 @@ describe('DynamoCampaignStore.applyControl (one transaction)', () => {
   });
 });
 
+describe('DynamoCampaignStore.recentAudit', () => {
+  it('reads the latest entries newest first, as the whole trail has them in reverse', async () => {
+    // Prepare
+    const { store } = await launched();
+    const trail = await store.listAudit(CAMPAIGN);
+
+    // Act
+    const recent = await store.recentAudit(CAMPAIGN, 2);
+
+    // Assess
+    expect(trail.length).toBeGreaterThan(2);
+    expect(recent).toEqual(trail.slice(-2).reverse());
+  });
+});
+
 describe('DynamoCampaignStore.listCampaigns (the registry partition)', () => {
   it('lists every created campaign newest first, drafts included, and skips a create that stopped half-way', async () => {
     // Prepare

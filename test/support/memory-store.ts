@@ -532,6 +532,10 @@ export class MemoryCampaignStore implements CampaignStore {
   async listAudit(campaignId: string): Promise<AuditEvent[]> {
     return this.list(campaignId, 'AUDIT#', AuditEvent);
   }
+
+  async recentAudit(campaignId: string, limit: number): Promise<AuditEvent[]> {
+    return (await this.listAudit(campaignId)).reverse().slice(0, limit);
+  }
 }
 
 /** Documents kept in memory by name; `memory://` addresses stand for S3 or out/. */

@@ -813,4 +813,17 @@ export class DynamoCampaignStore implements CampaignStore {
   async listAudit(campaignId: string): Promise<AuditEvent[]> {
     return this.listOf(AuditEvent, campaignId, 'AUDIT#');
   }
+
+  async recentAudit(campaignId: string, limit: number): Promise<AuditEvent[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.campaign(campaignId), ':prefix': 'AUDIT#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return ((out.Items as Item[] | undefined) ?? []).map((item) => parseItem(AuditEvent, item));
+  }
 }

@@ -150,6 +150,8 @@ export interface CampaignStore {
 
   appendAudit(campaignId: string, event: AuditEvent): Promise<void>;
   listAudit(campaignId: string): Promise<AuditEvent[]>;
+  /** The latest `limit` entries, newest first: one Query read backwards, whatever the trail's length. */
+  recentAudit(campaignId: string, limit: number): Promise<AuditEvent[]>;
 }
 
 export interface ControlChange {

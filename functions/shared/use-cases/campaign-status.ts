@@ -123,7 +123,7 @@ export const campaignStatus = async (
   const [checkpoint, phases, audit, nextItemDueAt] = await Promise.all([
     store.getCheckpoint(campaignId),
     store.listPhases(campaignId),
-    store.listAudit(campaignId),
+    store.recentAudit(campaignId, RECENT),
     store.earliestItemDue(campaignId),
   ]);
   const state = checkpoint?.state;
@@ -148,6 +148,6 @@ export const campaignStatus = async (
       ...(state && live ? { next: state.next, lastStepAt: state.at } : {}),
       upcoming: state && live ? upcomingTicks(def, state, nextItemDueAt) : [],
     },
-    recent: audit.slice(-RECENT).reverse(),
+    recent: audit,
   };
 };
