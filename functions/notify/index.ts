@@ -1,6 +1,5 @@
-import { SNSClient } from '@aws-sdk/client-sns';
 import { signedCallsFromEnv, storeFromEnv } from '../shared/adapters/aws-deps.ts';
-import { JsonService } from '../shared/adapters/aws-request.ts';
+import { JsonService, QueryService } from '../shared/adapters/aws-request.ts';
 import { SesEmailNotifier, sesHost } from '../shared/adapters/channels/email.ts';
 import { RobotNotifier } from '../shared/adapters/channels/robots.ts';
 import { ChannelRouter } from '../shared/adapters/channels/router.ts';
@@ -9,11 +8,12 @@ import { SnsSmsNotifier } from '../shared/adapters/channels/sms.ts';
 import { getStringFromEnv } from '../shared/adapters/env.ts';
 import { createLogger } from '../shared/adapters/logger.ts';
 import { snsDeadLetterAlert } from '../shared/adapters/notifiers.ts';
+import { SnsPublisher, snsHost } from '../shared/adapters/sns.ts';
 import { makeNotifyHandler } from './handler.ts';
 
-const sns = new SNSClient({});
-/** SES and Secrets Manager: one signed call each (aws-request.ts), with the SDK clients' credentials. */
+/** SES, Secrets Manager and SNS: one signed call each (aws-request.ts), with the SDK clients' credentials. */
 const aws = signedCallsFromEnv();
+const sns = new SnsPublisher(new QueryService({ ...snsHost, ...aws }));
 
 export const handler = makeNotifyHandler({
   store: storeFromEnv(),

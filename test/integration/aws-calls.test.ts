@@ -6,13 +6,16 @@ import {
   SecretsManagerSource,
   secretsManagerHost,
 } from '../../functions/shared/adapters/channels/secrets.ts';
+import { SnsSmsNotifier } from '../../functions/shared/adapters/channels/sms.ts';
+import { snsDeadLetterAlert } from '../../functions/shared/adapters/notifiers.ts';
 import { StepFunctionsEngine, stepFunctionsHost } from '../../functions/shared/adapters/sfn-engine.ts';
+import { type Publication, SnsPublisher, snsHost } from '../../functions/shared/adapters/sns.ts';
 import type { CampaignStateInput } from '../../functions/shared/domain/state.ts';
 import { type Delivery, DeliveryError } from '../../functions/shared/notify/delivery.ts';
 import { type Answer, type SigV4Server, startSigV4Server } from '../support/sigv4-server.ts';
 
 /**
- * SES SendEmail and Secrets Manager GetSecretValue as notify makes them, Step Functions'
+ * SES SendEmail, Secrets Manager GetSecretValue and SNS Publish as notify makes them, Step Functions'
  * StartExecution and StopExecution as the launch, continue and API functions make them (aws-request.ts, no SDK
  * client), against a real HTTP server on loopback that checks each request's SigV4 signature with
  * its own, independent implementation of the algorithm, and answers as the services do
@@ -288,5 +291,166 @@ describe('Step Functions StartExecution and StopExecution against a loopback ser
     expect(Object.keys(sent).sort()).toEqual(['input', 'name', 'stateMachineArn']);
     expect(sent).toMatchObject({ stateMachineArn: STATE_MACHINE, name: 'safety-2027-g2' });
     expect(JSON.parse(sent.input)).toEqual({ state: { campaignId: 'safety-2027' } });
+  });
+});
+
+describe('SNS Publish (AWS Query) against a loopback server that checks SigV4', () => {
+  const TOPIC = 'arn:aws-cn:sns:cn-north-1:000000000000:zhili-notifications';
+  let aws: SigV4Server;
+
+  beforeAll(async () => {
+    aws = await startSigV4Server();
+  });
+
+  afterAll(() => aws.close());
+
+  beforeEach(() => aws.reset());
+
+  const published = (id: string): Answer => ({
+    status: 200,
+    body: `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${id}</MessageId></PublishResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></PublishResponse>`,
+  });
+  const refused = (status: number, code: string, message: string): Answer => ({
+    status,
+    body: `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>r-2</RequestId></ErrorResponse>`,
+  });
+  const sns = () => new SnsPublisher(aws.queryService(snsHost));
+  const sms = (senderId?: string) => new SnsSmsNotifier(sns(), senderId);
+  const delivery: Delivery = {
+    id: 'd-1',
+    campaignId: 'safety-2027',
+    channel: 'sms',
+    address: '138-0000-0022',
+    subject: '提醒',
+    text: '【安全生产】请于周五12:00前报送 & 核对 <第3期>',
+    markdown: '',
+    html: '',
+    notificationIds: ['n-1'],
+    mentions: { phones: [], dingtalkUserIds: [], wecomUserIds: [] },
+  };
+
+  it('sends an SMS as the SDK did: signed for sns, Publish 2010-03-31 to the E.164 number, transactional, with the sender id', async () => {
+    // Prepare
+    aws.answer = () => published('m-1');
+
+    // Act
+    await sms('ZHILI').send(delivery);
+
+    // Assess
+    const [request] = aws.received;
+    expect(request?.verdict).toEqual({ ok: true, service: 'sns' });
+    expect(request?.url).toBe('/');
+    expect(request?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(request?.form).toEqual({
+      Action: 'Publish',
+      Version: '2010-03-31',
+      PhoneNumber: '+8613800000022',
+      Message: delivery.text,
+      'MessageAttributes.entry.1.Name': 'AWS.SNS.SMS.SMSType',
+      'MessageAttributes.entry.1.Value.DataType': 'String',
+      'MessageAttributes.entry.1.Value.StringValue': 'Transactional',
+      'MessageAttributes.entry.2.Name': 'AWS.SNS.SMS.SenderID',
+      'MessageAttributes.entry.2.Value.DataType': 'String',
+      'MessageAttributes.entry.2.Value.StringValue': 'ZHILI',
+    });
+  });
+
+  it('publishes a dead-letter alert to the topic with its subject and ids only, and returns the message id', async () => {
+    // Prepare
+    aws.answer = () => published('m-2');
+    const publisher = sns();
+    const ids: string[] = [];
+    const recording = {
+      publish: async (p: Publication) => {
+        const id = await publisher.publish(p);
+        ids.push(id);
+        return id;
+      },
+    };
+    const alert = snsDeadLetterAlert(recording, TOPIC);
+    const notification = { campaignId: 'safety-2027', id: 'n-9', kind: 'reportReminder', channel: 'sms' };
+
+    // Act
+    await alert(notification as Parameters<typeof alert>[0], 'sms: InvalidParameter');
+
+    // Assess
+    expect(ids).toEqual(['m-2']);
+    expect(aws.received[0]?.form).toEqual({
+      Action: 'Publish',
+      Version: '2010-03-31',
+      TopicArn: TOPIC,
+      Subject: 'zhili: notification dead-lettered',
+      Message: JSON.stringify({
+        campaignId: 'safety-2027',
+        notificationId: 'n-9',
+        kind: 'reportReminder',
+        channel: 'sms',
+        error: 'sms: InvalidParameter',
+      }),
+    });
+  });
+
+  it('retries SNS throttling as the SDK does (3 attempts) and then names it retryable', async () => {
+    // Prepare
+    const throttled = refused(400, 'Throttled', 'Rate exceeded');
+    aws.script = [throttled, throttled, throttled];
+
+    // Act
+    const act = sms().send(delivery);
+
+    // Assess
+    await expect(act).rejects.toEqual(new DeliveryError('sms: Throttled', true));
+    expect(aws.received).toHaveLength(3);
+  });
+
+  it('sends once more after a throttled attempt, and succeeds', async () => {
+    // Prepare
+    aws.script = [refused(400, 'Throttled', 'Rate exceeded'), published('m-3')];
+
+    // Act
+    const id = await sns().publish({ PhoneNumber: '+8613800000022', Message: 'hi' });
+
+    // Assess
+    expect(id).toBe('m-3');
+    expect(aws.received).toHaveLength(2);
+  });
+
+  it('takes a refusal for good at once: the code and the decoded message, not retried', async () => {
+    // Prepare
+    aws.script = [refused(400, 'InvalidParameter', 'Invalid parameter: PhoneNumber &amp; &lt;x&gt;')];
+
+    // Act
+    const act = sns().publish({ PhoneNumber: '+8613800000022', Message: 'hi' });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: 'InvalidParameter',
+      message: 'Invalid parameter: PhoneNumber & <x>',
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(aws.received).toHaveLength(1);
+    aws.reset();
+    aws.script = [refused(400, 'InvalidParameter', 'bad number')];
+    await expect(sms().send(delivery)).rejects.toEqual(new DeliveryError('sms: InvalidParameter', false));
+  });
+
+  it('refuses a landline without calling SNS, and an answer without a MessageId by name', async () => {
+    // Act
+    const landline = sms().send({ ...delivery, address: '0451-8888-0000' });
+
+    // Assess
+    await expect(landline).rejects.toEqual(
+      new DeliveryError('sms: 0451-8888-0000 is not a mobile number', false),
+    );
+    expect(aws.received).toHaveLength(0);
+
+    // Prepare
+    aws.answer = () => ({ status: 200, body: '<PublishResponse></PublishResponse>' });
+
+    // Act
+    const empty = sns().publish({ TopicArn: TOPIC, Message: 'hi' });
+
+    // Assess
+    await expect(empty).rejects.toMatchObject({ name: 'InvalidAnswer' });
   });
 });

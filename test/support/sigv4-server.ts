@@ -1,10 +1,14 @@
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JsonService } from '../../functions/shared/adapters/aws-request.ts';
+import {
+  JsonService,
+  QueryService,
+  type QueryServiceOptions,
+} from '../../functions/shared/adapters/aws-request.ts';
 
 /**
- * A real HTTP server on loopback standing in for AWS JSON services called through aws-request.ts
+ * A real HTTP server on loopback standing in for AWS JSON and Query services called through aws-request.ts
  * (no SDK client): it checks each request's SigV4 signature with its own, independent
  * implementation of the algorithm, records what arrived and answers as scripted.
  */
@@ -65,13 +69,17 @@ export interface Received {
   method: string;
   url: string;
   headers: IncomingMessage['headers'];
+  /** The body as JSON (AWS JSON and REST-JSON calls); undefined for a form. */
   json: unknown;
+  /** The body's fields, decoded (AWS Query calls); undefined for JSON. */
+  form?: Record<string, string>;
   verdict: ReturnType<typeof verifySigV4>;
 }
 
 export interface Answer {
   status: number;
   headers?: Record<string, string>;
+  /** Sent as JSON; a string is sent as it is, as XML (AWS Query answers). */
   body: unknown;
 }
 
@@ -87,8 +95,18 @@ export interface SigV4Server {
   reset(): void;
   /** A JsonService for one API that calls this server, with the test credentials and 1 ms backoffs. */
   service(api: { signingName: string; hostPrefix: string }): JsonService;
+  /** The same for an AWS Query API (SNS). */
+  queryService(api: Omit<QueryServiceOptions, 'region' | 'credentials'>): QueryService;
   close(): Promise<void>;
 }
+
+/** Where a service built for the tests calls: this server, with the test credentials and 1 ms backoffs. */
+const loopback = (port: number) => ({
+  region: () => REGION,
+  credentials: async () => CREDENTIALS,
+  endpoint: { protocol: 'http:' as const, hostname: '127.0.0.1', port },
+  backoffMs: () => 1,
+});
 
 /** Starts the server on a free loopback port. A request whose signature does not verify gets a 403. */
 export const startSigV4Server = async (): Promise<SigV4Server> => {
@@ -104,19 +122,26 @@ export const startSigV4Server = async (): Promise<SigV4Server> => {
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const verdict = verifySigV4(req, body);
+      const text = body.toString('utf8');
+      const isForm = String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded');
       const request: Received = {
         method: String(req.method),
         url: String(req.url),
         headers: req.headers,
-        json: JSON.parse(body.toString('utf8')),
+        json: isForm ? undefined : JSON.parse(text),
+        ...(isForm ? { form: Object.fromEntries(new URLSearchParams(text)) } : {}),
         verdict,
       };
       state.received.push(request);
       const answer = verdict.ok
         ? (state.script.shift() ?? state.answer(request))
         : { status: 403, body: verdict };
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(JSON.stringify(answer.body));
+      const xml = typeof answer.body === 'string';
+      res.writeHead(answer.status, {
+        'content-type': xml ? 'text/xml' : 'application/json',
+        ...answer.headers,
+      });
+      res.end(xml ? answer.body : JSON.stringify(answer.body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -129,13 +154,9 @@ export const startSigV4Server = async (): Promise<SigV4Server> => {
       state.answer = fallback;
     },
     service: (api: { signingName: string; hostPrefix: string }) =>
-      new JsonService({
-        ...api,
-        region: () => REGION,
-        credentials: async () => CREDENTIALS,
-        endpoint: { protocol: 'http:', hostname: '127.0.0.1', port },
-        backoffMs: () => 1,
-      }),
+      new JsonService({ ...api, ...loopback(port) }),
+    queryService: (api: Omit<QueryServiceOptions, 'region' | 'credentials'>) =>
+      new QueryService({ ...api, ...loopback(port) }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
 };

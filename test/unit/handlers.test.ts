@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
@@ -20,14 +19,15 @@ import { makeContinueHandler } from '../../functions/continue-campaign/handler.t
 import { makeLaunchHandler } from '../../functions/launch-campaign/handler.ts';
 import { makeNotifyHandler } from '../../functions/notify/handler.ts';
 import { makePhaseHandler } from '../../functions/phase/handler.ts';
+import { AwsServiceError } from '../../functions/shared/adapters/aws-request.ts';
 import { ChannelRouter } from '../../functions/shared/adapters/channels/router.ts';
 import { SnsSmsNotifier } from '../../functions/shared/adapters/channels/sms.ts';
 import { documentClient } from '../../functions/shared/adapters/clients.ts';
 import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
 
 import { Logger } from '../../functions/shared/adapters/logger.ts';
-
 import { StepFunctionsEngine, stepFunctionsHost } from '../../functions/shared/adapters/sfn-engine.ts';
+import type { Publication, SnsPublisher } from '../../functions/shared/adapters/sns.ts';
 import type { CampaignDefinitionInput } from '../../functions/shared/domain/definition.ts';
 import { DefinitionError, ValidationError } from '../../functions/shared/domain/errors.ts';
 import { parseDefinition } from '../../functions/shared/domain/load-definition.ts';
@@ -39,7 +39,6 @@ import { MemoryBulletinArchive, MemoryCampaignStore } from '../support/memory-st
 import { type Received, type SigV4Server, startSigV4Server } from '../support/sigv4-server.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
-const sns = mockClient(SNSClient);
 
 const TABLE = 'zhili-test';
 const STATE_MACHINE = 'arn:aws-cn:states:cn-north-1:000000000000:stateMachine:zhili-campaign';
@@ -98,8 +97,18 @@ const started = (name: string) => ({
   status: 200,
   body: { executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`, startDate: 0 },
 });
-const notifier = () =>
-  new ChannelRouter({ sms: new SnsSmsNotifier(new SNSClient({ region: 'cn-north-1' })) });
+/** SNS Publish as SnsSmsNotifier calls it (the signed call itself is tested in test/integration/aws-calls.test.ts). */
+const published: Publication[] = [];
+let publishFailures: Error[] = [];
+const sns: Pick<SnsPublisher, 'publish'> = {
+  publish: async (p) => {
+    published.push(p);
+    const failure = publishFailures.shift();
+    if (failure) throw failure;
+    return `message-${published.length}`;
+  },
+};
+const notifier = () => new ChannelRouter({ sms: new SnsSmsNotifier(sns) });
 
 /** A valid state, as the launch would start it. */
 const validState = (): CampaignState =>
@@ -123,7 +132,8 @@ const errorOf = async (act: () => Promise<unknown>): Promise<Error> => {
 beforeEach(() => {
   ddb.reset();
   states.reset();
-  sns.reset();
+  published.length = 0;
+  publishFailures = [];
 });
 
 describe('DynamoCampaignStore.createCampaign', () => {
@@ -364,7 +374,7 @@ describe('step handlers given a malformed event', () => {
     expect(error.message).toContain('state.next.at');
     expect(ddb.calls()).toHaveLength(0);
     expect(states.received).toHaveLength(0);
-    expect(sns.calls()).toHaveLength(0);
+    expect(published).toHaveLength(0);
   });
 
   it.each(handlers)(
@@ -439,7 +449,6 @@ describe('makeNotifyHandler with SMS through SNS', () => {
   it('claims each due notification, sends a transactional SMS to each number in E.164 and marks each sent', async () => {
     // Prepare
     prepare();
-    sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
     const handler = makeNotifyHandler({ store: store(), notifier: notifier(), logger });
 
     // Act
@@ -458,14 +467,12 @@ describe('makeNotifyHandler with SMS through SNS', () => {
     expect(claims.map((c) => c.ConditionExpression)).toEqual(
       Array(2).fill('#status = :pending AND notBefore <= :now'),
     );
-    const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
-    expect(published.map((p) => p.PhoneNumber)).toEqual(['+8613800000022', '+8613800000013']);
+    expect(published.map((p) => ('PhoneNumber' in p ? p.PhoneNumber : p.TopicArn))).toEqual([
+      '+8613800000022',
+      '+8613800000013',
+    ]);
     for (const p of published) {
-      expect(p.TopicArn).toBeUndefined();
-      expect(p.MessageAttributes?.['AWS.SNS.SMS.SMSType']).toEqual({
-        DataType: 'String',
-        StringValue: 'Transactional',
-      });
+      expect(p.attributes).toEqual({ 'AWS.SNS.SMS.SMSType': 'Transactional' });
       expect(p.Message).toContain('东风派出所');
     }
     expect(outcomes()).toEqual([
@@ -479,15 +486,14 @@ describe('makeNotifyHandler with SMS through SNS', () => {
   it('keeps a notification SNS throttled pending for a retry and still sends the rest', async () => {
     // Prepare
     prepare();
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' });
-    sns.on(PublishCommand).rejectsOnce(throttled).resolves({ MessageId: 'message-2' });
+    publishFailures = [new AwsServiceError('Throttled', 'Rate exceeded', 400)];
     const handler = makeNotifyHandler({ store: store(), notifier: notifier(), logger });
 
     // Act
     await handler(event(), context);
 
     // Assess
-    expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
+    expect(published).toHaveLength(2);
     expect(outcomes()).toEqual([
       ['OUTBOX#n-first', 'retry'],
       ['OUTBOX#n-second', 'sent'],

@@ -9,9 +9,9 @@ import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smith
  * One SigV4-signed AWS call over Node's https, signed by the SDK's own signer (already in every
  * bundle for DynamoDB), for the few operations a function calls of services other than DynamoDB:
  * S3 PutObject and GetObject, SES SendEmail, Secrets Manager GetSecretValue, Step Functions
- * StartExecution and StopExecution. Each SDK client would add its whole service model and protocol
- * code to the bundle: together about 90 KB of the notify bundle, over the 400 KB budget of
- * issue 7. The DynamoDB and SNS clients stay the SDK's.
+ * StartExecution and StopExecution, SNS Publish. Each SDK client would add its whole service model
+ * and protocol code to the bundle (SNS's brings the Query protocol and an XML parser): together
+ * about 120 KB of the notify bundle, over the 400 KB budget of issue 7. DynamoDB stays the SDK's.
  */
 
 /** SHA-256 and HMAC-SHA-256 for the signer, from Node's own crypto. */
@@ -107,7 +107,7 @@ export class AwsServiceError extends Error {
 }
 
 /** The code of an AWS JSON error answer: the x-amzn-errortype header, else `__type` or `code` (after any namespace). */
-const errorOf = (answer: HttpAnswer): AwsServiceError => {
+const jsonErrorOf = (answer: HttpAnswer): AwsServiceError => {
   let body: Record<string, unknown> = {};
   try {
     body = JSON.parse(answer.text) as Record<string, unknown>;
@@ -125,13 +125,35 @@ const errorOf = (answer: HttpAnswer): AwsServiceError => {
   );
 };
 
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** The text of the first `<name>` element of an AWS Query answer, entities decoded; undefined when absent. */
+export const xmlText = (xml: string, name: string): string | undefined => {
+  const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
+  return match?.[1]?.replace(/&(?:#x([0-9a-fA-F]+)|#(\d+)|(\w+));/g, (entity, hex, dec, named) =>
+    hex
+      ? String.fromCodePoint(Number.parseInt(hex, 16))
+      : dec
+        ? String.fromCodePoint(Number(dec))
+        : (XML_ENTITIES[named] ?? entity),
+  );
+};
+
+/** The code of an AWS Query error answer (`<ErrorResponse><Error><Code>`), as the service names it. */
+const queryErrorOf = (answer: HttpAnswer): AwsServiceError =>
+  new AwsServiceError(
+    xmlText(answer.text, 'Code') || `HTTP${answer.code}`,
+    xmlText(answer.text, 'Message') ?? `HTTP ${answer.code}`,
+    answer.code,
+  );
+
 /** What the SDK's standard retry mode retries, by the SDK's own classification. */
 const retryable = (error: unknown): boolean => {
   const e = error as Parameters<typeof isTransientError>[0];
   return isThrottlingError(e) || isTransientError(e) || isServerError(e);
 };
 
-export interface JsonServiceOptions {
+export interface SignedServiceOptions {
   /** The service's SigV4 signing name, e.g. `ses`. */
   signingName: string;
   /** The first label of its regional host, e.g. `email` for email.<region>.amazonaws.com. */
@@ -146,11 +168,15 @@ export interface JsonServiceOptions {
   backoffMs?: (attempt: number) => number;
 }
 
-/** A JSON API (REST-JSON or AWS JSON 1.x) called with signed POSTs; answers parsed, errors thrown as AwsServiceError. */
-export class JsonService {
+/** Signs, sends and retries POSTs to one service; the protocols below say how bodies and errors read. */
+class SignedService {
   private readonly signer: SignatureV4;
 
-  constructor(private readonly options: JsonServiceOptions) {
+  constructor(
+    protected readonly options: SignedServiceOptions,
+    private readonly errorOf: (answer: HttpAnswer) => AwsServiceError,
+    private readonly alsoRetried: ReadonlySet<string> = new Set(),
+  ) {
     this.signer = new SignatureV4({
       service: options.signingName,
       region: async () => this.region(),
@@ -164,17 +190,17 @@ export class JsonService {
     return typeof region === 'function' ? region() : region;
   }
 
-  async post(
+  /** The answer's text, once a 2xx; any other answer thrown as the protocol's AwsServiceError. */
+  protected async postSigned(
     path: string,
-    payload: unknown,
+    body: Buffer,
     headers: Record<string, string> & { 'content-type': string },
-  ): Promise<unknown> {
+  ): Promise<string> {
     const { endpoint, hostPrefix, maxAttempts = 3 } = this.options;
     const backoffMs =
       this.options.backoffMs ?? ((n: number) => Math.random() * Math.min(20_000, 100 * 2 ** n));
     const hostname = endpoint?.hostname ?? regionalHost(hostPrefix, this.region());
     const protocol = endpoint?.protocol ?? 'https:';
-    const body = Buffer.from(JSON.stringify(payload), 'utf8');
     for (let attempt = 1; ; attempt++) {
       try {
         // Signed again for each attempt: the signature carries the time.
@@ -197,12 +223,57 @@ export class JsonService {
           { method: 'POST', hostname, port: endpoint?.port, path, headers: signed.headers },
           body,
         );
-        if (answer.code < 200 || answer.code >= 300) throw errorOf(answer);
-        return answer.text ? JSON.parse(answer.text) : {};
+        if (answer.code < 200 || answer.code >= 300) throw this.errorOf(answer);
+        return answer.text;
       } catch (error) {
-        if (attempt >= maxAttempts || !retryable(error)) throw error;
+        const again = retryable(error) || this.alsoRetried.has((error as Error).name);
+        if (attempt >= maxAttempts || !again) throw error;
         await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
       }
     }
+  }
+}
+
+/** A JSON API (REST-JSON or AWS JSON 1.x) called with signed POSTs; answers parsed, errors thrown as AwsServiceError. */
+export class JsonService extends SignedService {
+  constructor(options: SignedServiceOptions) {
+    super(options, jsonErrorOf);
+  }
+
+  async post(
+    path: string,
+    payload: unknown,
+    headers: Record<string, string> & { 'content-type': string },
+  ): Promise<unknown> {
+    const text = await this.postSigned(path, Buffer.from(JSON.stringify(payload), 'utf8'), headers);
+    return text ? JSON.parse(text) : {};
+  }
+}
+
+export interface QueryServiceOptions extends SignedServiceOptions {
+  /** The API version every call names, e.g. `2010-03-31` for SNS. */
+  version: string;
+  /** The service's own throttling codes, retried besides those the SDK knows (SNS: `Throttled`). */
+  throttlingCodes?: readonly string[];
+}
+
+/** Form encoding as the SDK's Query serializer writes it: RFC 3986, with !'()* escaped too. */
+const formEncode = (text: string): string =>
+  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** An AWS Query API (form-encoded POSTs, XML answers), as SNS speaks it; errors thrown as AwsServiceError by their code. */
+export class QueryService extends SignedService {
+  constructor(private readonly query: QueryServiceOptions) {
+    super(query, queryErrorOf, new Set(query.throttlingCodes));
+  }
+
+  /** Calls `action` with flattened parameters (`MessageAttributes.entry.1.Name` …); the answer's XML. */
+  async call(action: string, params: Record<string, string>): Promise<string> {
+    const form = Object.entries({ Action: action, Version: this.query.version, ...params })
+      .map(([key, value]) => `${formEncode(key)}=${formEncode(value)}`)
+      .join('&');
+    return this.postSigned('/', Buffer.from(form, 'utf8'), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
   }
 }

@@ -1,11 +1,11 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notifier } from '../domain/ports.ts';
 import type { Notification } from '../domain/records.ts';
 import type { Delivery } from '../notify/delivery.ts';
 import { RobotNotifier } from './channels/robots.ts';
 import { type SecretSource, StaticSecretSource } from './channels/secrets.ts';
+import type { SnsPublisher } from './sns.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const isLoopback = (url: string): boolean => LOOPBACK.has(new URL(url).hostname);
@@ -97,19 +97,17 @@ export const outboxLine = (n: Notification): Record<string, unknown> => ({
 
 /** Operations hear of dead letters on the SNS topic (an email or chat subscription), with ids only. */
 export const snsDeadLetterAlert =
-  (client: SNSClient, topicArn: string) =>
+  (sns: Pick<SnsPublisher, 'publish'>, topicArn: string) =>
   async (n: Notification, error: string): Promise<void> => {
-    await client.send(
-      new PublishCommand({
-        TopicArn: topicArn,
-        Subject: 'zhili: notification dead-lettered',
-        Message: JSON.stringify({
-          campaignId: n.campaignId,
-          notificationId: n.id,
-          kind: n.kind,
-          channel: n.channel,
-          error,
-        }),
+    await sns.publish({
+      TopicArn: topicArn,
+      Subject: 'zhili: notification dead-lettered',
+      Message: JSON.stringify({
+        campaignId: n.campaignId,
+        notificationId: n.id,
+        kind: n.kind,
+        channel: n.channel,
+        error,
       }),
-    );
+    });
   };

@@ -1,6 +1,7 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notifier } from '../../domain/ports.ts';
 import { type Delivery, DeliveryError } from '../../notify/delivery.ts';
+import { AwsServiceError } from '../aws-request.ts';
+import type { SnsPublisher } from '../sns.ts';
 
 /** Mainland mobile numbers as E.164; landlines (0…) cannot take an SMS. */
 export const mobileE164 = (phone: string): string | null => {
@@ -8,17 +9,19 @@ export const mobileE164 = (phone: string): string | null => {
   return /^1[3-9]\d{9}$/.test(digits) ? `+86${digits}` : null;
 };
 
+/** SNS's codes for a refusal that may clear; any other code (InvalidParameter, OptedOut…) is for good. */
 const RETRYABLE = new Set([
-  'ThrottledException',
-  'ThrottlingException',
-  'InternalErrorException',
-  'KMSThrottlingException',
+  'Throttled',
+  'Throttling',
+  'InternalError',
+  'KMSThrottling',
+  'ServiceUnavailable',
 ]);
 
 /** SMS through SNS direct publish, as transactional messages (delivered even to opted-in-only numbers' quiet lists). */
 export class SnsSmsNotifier implements Notifier {
   constructor(
-    private readonly client: SNSClient,
+    private readonly sns: Pick<SnsPublisher, 'publish'>,
     private readonly senderId?: string,
   ) {}
 
@@ -26,21 +29,19 @@ export class SnsSmsNotifier implements Notifier {
     const to = mobileE164(d.address);
     if (!to) throw new DeliveryError(`sms: ${d.address} is not a mobile number`, false);
     try {
-      await this.client.send(
-        new PublishCommand({
-          PhoneNumber: to,
-          Message: d.text,
-          MessageAttributes: {
-            'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
-            ...(this.senderId
-              ? { 'AWS.SNS.SMS.SenderID': { DataType: 'String', StringValue: this.senderId } }
-              : {}),
-          },
-        }),
-      );
+      await this.sns.publish({
+        PhoneNumber: to,
+        Message: d.text,
+        attributes: {
+          'AWS.SNS.SMS.SMSType': 'Transactional',
+          ...(this.senderId ? { 'AWS.SNS.SMS.SenderID': this.senderId } : {}),
+        },
+      });
     } catch (error) {
       const name = (error as Error).name;
-      throw new DeliveryError(`sms: ${name}`, RETRYABLE.has(name) || !name.endsWith('Exception'));
+      // A network failure or timeout never reached SNS's judgement: worth another try.
+      const permanent = error instanceof AwsServiceError && error.$metadata.httpStatusCode < 500;
+      throw new DeliveryError(`sms: ${name}`, RETRYABLE.has(name) || !permanent);
     }
   }
 }
