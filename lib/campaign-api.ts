@@ -58,7 +58,7 @@ export interface CampaignApiProps {
   bulletins: IBucket;
   /** The staff's user pool (stateful stack): the authorizer trusts its tokens. */
   userPool: IUserPool;
-  /** The campaign state machine, by name and ARN (named rather than referenced, as for launch). */
+  /** The campaign state machine, by name and ARN (named rather than referenced, as for continue-campaign). */
   stateMachineName: string;
   stateMachineArn: string;
 }

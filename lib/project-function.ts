@@ -8,11 +8,10 @@ import { Construct } from 'constructs';
 import { API_FUNCTIONS } from '../functions/shared/http/api-routes.ts';
 
 /**
- * The campaign's own Lambdas under functions/: launch and the functions the state machine invokes.
+ * The campaign's own Lambdas under functions/: the functions the state machine invokes.
  * The local runtime maps state machine tasks to their handlers by this name.
  */
 export const FUNCTION_FOLDERS = [
-  'launch-campaign',
   'phase',
   'collect-reports',
   'check-deadlines',

@@ -62,11 +62,6 @@ export class StatelessStack extends Stack {
       configurationSet: mail,
     });
 
-    const launch = new ProjectFunction(this, 'LaunchCampaign', {
-      folder: 'launch-campaign',
-      description: 'Validates a campaign definition, stores it and starts its one execution',
-      environment: { STATE_MACHINE_ARN: stateMachineArn },
-    }).useTable(table, 'readWrite');
     const phase = new ProjectFunction(this, 'Phase', {
       folder: 'phase',
       description: 'Starts and closes phases, runs the acceptance gate, records failed steps',
@@ -135,11 +130,9 @@ export class StatelessStack extends Stack {
       description: 'Continues a campaign as a new execution before the execution limits',
       environment: { STATE_MACHINE_ARN: stateMachineArn },
     }).useTable(table, 'readWrite');
-    for (const starter of [launch, continueCampaign]) {
-      starter.fn.addToRolePolicy(
-        new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }),
-      );
-    }
+    continueCampaign.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }),
+    );
 
     this.api = new CampaignApi(this, 'Api', {
       table,
@@ -156,7 +149,6 @@ export class StatelessStack extends Stack {
     } = this.api.functions;
 
     this.functions = {
-      launch,
       phase,
       collectReports,
       checkDeadlines,

@@ -5,7 +5,6 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { makeCheckDeadlinesHandler } from '../../functions/check-deadlines/handler.ts';
 import { makeCollectReportsHandler } from '../../functions/collect-reports/handler.ts';
 import { makeContinueHandler } from '../../functions/continue-campaign/handler.ts';
-import { makeLaunchHandler } from '../../functions/launch-campaign/handler.ts';
 import { makeNotifyHandler } from '../../functions/notify/handler.ts';
 import { makePhaseHandler } from '../../functions/phase/handler.ts';
 import { FileBulletinArchive } from '../../functions/shared/adapters/bulletin-archive.ts';
@@ -15,13 +14,15 @@ import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-stor
 import { createLogger } from '../../functions/shared/adapters/logger.ts';
 import { LocalNotifier } from '../../functions/shared/adapters/notifiers.ts';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
+import { parseDefinition } from '../../functions/shared/domain/parse-definition.ts';
 import type { BulletinArchive, Notifier, WorkflowEngine } from '../../functions/shared/domain/ports.ts';
+import { instant } from '../../functions/shared/domain/schedule.ts';
 import {
   CampaignState,
   type CampaignStateInput,
   executionInput,
 } from '../../functions/shared/domain/state.ts';
-import type { LaunchResult } from '../../functions/shared/use-cases/launch-campaign.ts';
+import { type LaunchResult, launchCampaign } from '../../functions/shared/use-cases/launch-campaign.ts';
 import type { FunctionFolder } from '../../lib/project-function.ts';
 import { createTableFromTemplate, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type Synthesized, synthesize } from './synthesized.ts';
@@ -119,6 +120,8 @@ export class LocalRuntime implements WorkflowEngine {
   private readonly running = new Map<string, () => void>();
   private readonly handlers: Record<FunctionFolder, Handler>;
   private readonly stateMachine: StateMachine;
+  /** Made with the runtime, so after `start` has set the log level. */
+  private readonly launchLogger = createLogger('zhili-launch-campaign');
 
   private constructor(
     readonly db: DynamoDbLocal,
@@ -135,7 +138,6 @@ export class LocalRuntime implements WorkflowEngine {
     const logger = (folder: string) => createLogger(`zhili-${folder}`);
     const store = this.store;
     this.handlers = {
-      'launch-campaign': makeLaunchHandler({ store, engine: this, logger: logger('launch-campaign') }),
       phase: makePhaseHandler({ store, logger: logger('phase') }),
       'collect-reports': makeCollectReportsHandler({
         store,
@@ -199,16 +201,22 @@ export class LocalRuntime implements WorkflowEngine {
     );
   }
 
-  /** Launches through the launch Lambda's handler, as the API and CLI do, then runs the executions. */
+  /**
+   * Creates and launches through the use cases the API's routes run, then runs the executions. The
+   * definition is checked again, as a request's is: a bad one is a DefinitionError naming its
+   * fields, and nothing is written.
+   */
   async launch(
     definition: CampaignDefinition,
     at: string,
     options: { actor?: string; limits?: CampaignStateInput['limits'] } = {},
   ): Promise<LaunchResult> {
-    const result = (await this.handlers['launch-campaign'](
-      { definition, actor: options.actor ?? 'local-admin', at, limits: options.limits },
-      lambdaContext('launch-campaign'),
-    )) as LaunchResult;
+    const def = parseDefinition(definition, 'launch request');
+    const result = await launchCampaign(this.store, this, def, instant(at), {
+      actor: options.actor ?? 'local-admin',
+      limits: options.limits,
+    });
+    this.launchLogger.info(result.started ? 'campaign launched' : 'campaign already launched', { ...result });
     await this.drain();
     return result;
   }

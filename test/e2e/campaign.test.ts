@@ -11,6 +11,7 @@ import { resolveDefinitionString } from '../../bin/local/synthesized.ts';
 import { documentClient } from '../../functions/shared/adapters/clients.ts';
 import { keys } from '../../functions/shared/adapters/table-design.ts';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
+import { DefinitionError } from '../../functions/shared/domain/errors.ts';
 import { parseDefinitionYaml } from '../../functions/shared/domain/load-definition.ts';
 import { sharedDb } from '../support/local-db.ts';
 
@@ -243,6 +244,26 @@ describe('limits and failures', () => {
     expect(runtime.executions.map((e) => e.name)).toEqual(['launched-twice-g1']);
     expect(runtime.executions[0]?.status).toBe('PAUSED');
     expect(runtime.executions[0]?.waitingAt?.next.at.localeCompare('2027-03-10T00:00:00.000Z')).toBe(1);
+    await runtime.close();
+  });
+
+  it('refuses an invalid definition with a DefinitionError naming the field, writing and starting nothing', async () => {
+    const valid = { ...(await load('test/fixtures/minimal.yaml')), id: 'refused-launch' };
+    const def = {
+      ...valid,
+      phases: { ...valid.phases, rectify: { start: '2027-02-30', end: '2027-03-21' } },
+    };
+    const runtime = await LocalRuntime.start({
+      outDir: await mkdtemp(join(tmpdir(), 'zhili-e2e-')),
+      db: sharedDb(),
+      tableName: uniqueTable(),
+    });
+    const error = await runtime.launch(def, '2027-02-20T01:00:00.000Z').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DefinitionError);
+    expect((error as DefinitionError).issues.map((i) => i.path)).toEqual(['phases.rectify.start']);
+    expect((error as DefinitionError).message).toContain('phases.rectify.start');
+    expect(await runtime.store.listCampaigns()).toEqual([]);
+    expect(runtime.executions).toEqual([]);
     await runtime.close();
   });
 });

@@ -529,7 +529,7 @@ describe('StatelessStack', () => {
       expect([...reached].sort()).toEqual([...names].sort());
     });
 
-    it('invokes, from each task, the intended function (never launch-campaign)', () => {
+    it('invokes, from each task, the intended function', () => {
       const invoked = Object.fromEntries(tasks().map(([name, state]) => [name, folderOfTask(state)]));
       expect(invoked).toEqual({
         StartPhase: 'phase',
@@ -661,8 +661,8 @@ describe('StatelessStack', () => {
   });
 
   describe('Lambda functions', () => {
-    it('are the ten project functions, one per folder: six of the campaign, four of the HTTP API', () => {
-      expect([FUNCTION_FOLDERS.length, API_FUNCTION_FOLDERS.length]).toEqual([6, 4]);
+    it('are the nine project functions, one per folder: five of the campaign, four of the HTTP API', () => {
+      expect([FUNCTION_FOLDERS.length, API_FUNCTION_FOLDERS.length]).toEqual([5, 4]);
       template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTION_FOLDERS.length);
       expect([...functions.keys()].sort()).toEqual([...ALL_FUNCTION_FOLDERS].sort());
     });
@@ -697,7 +697,7 @@ describe('StatelessStack', () => {
       const bucketName = { 'Fn::ImportValue': expect.stringMatching(/Bulletins/) };
       for (const folder of ALL_FUNCTION_FOLDERS) {
         const env = fn(folder).environment;
-        if (['launch-campaign', 'continue-campaign', 'api-campaigns', 'api-work'].includes(folder))
+        if (['continue-campaign', 'api-campaigns', 'api-work'].includes(folder))
           expect(env.STATE_MACHINE_ARN, folder).toEqual(STATE_MACHINE_ARN);
         else expect(env.STATE_MACHINE_ARN, folder).toBeUndefined();
         if (folder === 'notify') expect(env.TOPIC_ARN, folder).toEqual({ Ref: expect.any(String) });
@@ -734,13 +734,13 @@ describe('StatelessStack', () => {
   });
 
   describe('IAM least privilege', () => {
-    it('lets only launch-campaign, continue-campaign, api-campaigns and api-work start executions, of zhili-campaign only; only the API ones stop or describe them', () => {
+    it('lets only continue-campaign, api-campaigns and api-work start executions, of zhili-campaign only; only the API ones stop or describe them', () => {
       const start = { Effect: 'Allow', Action: 'states:StartExecution', Resource: STATE_MACHINE_ARN };
       for (const folder of ALL_FUNCTION_FOLDERS) {
         const states = statementsOfRole(template, fn(folder).roleLogicalId).filter((s) =>
           actionsOf(s).some((a) => a.startsWith('states:')),
         );
-        if (folder === 'launch-campaign' || folder === 'continue-campaign') {
+        if (folder === 'continue-campaign') {
           expect(states, folder).toEqual([start]);
         } else if (folder === 'api-campaigns' || folder === 'api-work') {
           // api-work: a ledger command that brings a deadline before the next wake moves the workflow on.
@@ -759,7 +759,7 @@ describe('StatelessStack', () => {
       const statesPolicies = allStatements(template)
         .filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('states:')))
         .map(({ policy }) => policy);
-      expect(statesPolicies).toHaveLength(6);
+      expect(statesPolicies).toHaveLength(5);
     });
 
     it('lets only notify publish: to the alert topic, and to phone numbers (SMS) but no other topic', () => {
@@ -910,7 +910,7 @@ describe('StatelessStack', () => {
           ),
         ),
       );
-      const expected = FUNCTION_FOLDERS.filter((f) => f !== 'launch-campaign').map((f) => fn(f).logicalId);
+      const expected = FUNCTION_FOLDERS.map((f) => fn(f).logicalId);
       expect([...invoked].sort()).toEqual([...expected].sort());
       // …and no function may invoke another.
       for (const folder of ALL_FUNCTION_FOLDERS) {

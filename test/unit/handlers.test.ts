@@ -16,7 +16,6 @@ import { parse } from 'yaml';
 import { makeCheckDeadlinesHandler } from '../../functions/check-deadlines/handler.ts';
 import { makeCollectReportsHandler } from '../../functions/collect-reports/handler.ts';
 import { makeContinueHandler } from '../../functions/continue-campaign/handler.ts';
-import { makeLaunchHandler } from '../../functions/launch-campaign/handler.ts';
 import { makeNotifyHandler } from '../../functions/notify/handler.ts';
 import { makePhaseHandler } from '../../functions/phase/handler.ts';
 import { AwsServiceError } from '../../functions/shared/adapters/aws-request.ts';
@@ -29,12 +28,16 @@ import { Logger } from '../../functions/shared/adapters/logger.ts';
 import { StepFunctionsEngine, stepFunctionsHost } from '../../functions/shared/adapters/sfn-engine.ts';
 import type { Publication, SnsPublisher } from '../../functions/shared/adapters/sns.ts';
 import type { CampaignDefinitionInput } from '../../functions/shared/domain/definition.ts';
-import { DefinitionError, ValidationError } from '../../functions/shared/domain/errors.ts';
+import { ValidationError } from '../../functions/shared/domain/errors.ts';
 import { parseDefinition } from '../../functions/shared/domain/load-definition.ts';
 import type { Notification } from '../../functions/shared/domain/records.ts';
 import { instant } from '../../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../../functions/shared/domain/state.ts';
-import { initialState, initialTasks } from '../../functions/shared/use-cases/launch-campaign.ts';
+import {
+  initialState,
+  initialTasks,
+  launchCampaign,
+} from '../../functions/shared/use-cases/launch-campaign.ts';
 import { MemoryBulletinArchive, MemoryCampaignStore } from '../support/memory-store.ts';
 import { type Received, type SigV4Server, startSigV4Server } from '../support/sigv4-server.ts';
 
@@ -190,14 +193,11 @@ describe('DynamoCampaignStore.createCampaign', () => {
   });
 });
 
-describe('makeLaunchHandler with StepFunctionsEngine', () => {
-  const launch = (memory = new MemoryCampaignStore()) =>
-    makeLaunchHandler({ store: memory, engine: engine(), logger });
-  const event = (definition: CampaignDefinitionInput = definitionInput()) => ({
-    definition,
-    actor: 'office-admin',
-    at: LAUNCH_AT,
-  });
+describe('launchCampaign with StepFunctionsEngine', () => {
+  const launch = (memory = new MemoryCampaignStore(), at = LAUNCH_AT) =>
+    launchCampaign(memory, engine(), parseDefinition(definitionInput(), 'fixture'), instant(at), {
+      actor: 'office-admin',
+    });
 
   it('writes the campaign, then starts <id>-g1 with the state under `state`, then marks it started', async () => {
     // Prepare
@@ -209,7 +209,7 @@ describe('makeLaunchHandler with StepFunctionsEngine', () => {
     };
 
     // Act
-    const result = await launch(memory)(event(), context);
+    const result = await launch(memory);
 
     // Assess
     expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: true });
@@ -249,7 +249,7 @@ describe('makeLaunchHandler with StepFunctionsEngine', () => {
     ];
 
     // Act
-    const result = await launch()(event(), context);
+    const result = await launch();
 
     // Assess
     expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: false });
@@ -260,13 +260,13 @@ describe('makeLaunchHandler with StepFunctionsEngine', () => {
   it('writes nothing and starts nothing when the campaign was launched before', async () => {
     // Prepare
     const memory = new MemoryCampaignStore();
-    await launch(memory)(event(), context);
+    await launch(memory);
     expect(startCalls()).toHaveLength(1);
     const writes = memory.writes;
     states.reset();
 
     // Act
-    const result = await launch(memory)(event(), context);
+    const result = await launch(memory);
 
     // Assess
     expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: false });
@@ -280,7 +280,7 @@ describe('makeLaunchHandler with StepFunctionsEngine', () => {
     const memory = new MemoryCampaignStore();
     const unavailable = { status: 503, body: { __type: 'ServiceUnavailable', message: 'try again' } };
     states.script = [unavailable, unavailable, unavailable];
-    await expect(launch(memory)(event(), context)).rejects.toMatchObject({
+    await expect(launch(memory)).rejects.toMatchObject({
       name: 'ServiceUnavailable',
       message: 'try again',
     });
@@ -288,7 +288,7 @@ describe('makeLaunchHandler with StepFunctionsEngine', () => {
     states.reset();
 
     // Act: launched again an hour later
-    const result = await launch(memory)({ ...event(), at: '2027-02-20T10:00:00+08:00' }, context);
+    const result = await launch(memory, '2027-02-20T10:00:00+08:00');
 
     // Assess: the execution started from the original launch instant
     expect(result).toEqual({ campaignId: CAMPAIGN, executionName: 'minimal-2027-g1', started: true });
@@ -296,36 +296,6 @@ describe('makeLaunchHandler with StepFunctionsEngine', () => {
       state: { generationStartedAt: string };
     };
     expect(input.state.generationStartedAt).toBe('2027-02-20T01:00:00.000Z');
-  });
-
-  it('refuses an invalid definition with a DefinitionError naming the field, calling no AWS API', async () => {
-    // Prepare
-    const definition = definitionInput();
-    definition.phases.rectify = { start: '2027-02-30', end: '2027-03-21' };
-
-    // Act
-    const error = await errorOf(() => launch()(event(definition), context));
-
-    // Assess
-    expect(error).toBeInstanceOf(DefinitionError);
-    expect(error.name).toBe('DefinitionError');
-    expect((error as DefinitionError).issues.map((i) => i.path)).toEqual(['phases.rectify.start']);
-    expect(error.message).toContain('phases.rectify.start');
-    expect(ddb.calls()).toHaveLength(0);
-    expect(states.received).toHaveLength(0);
-  });
-
-  it('refuses a launch event without an actor with a ValidationError naming `actor`', async () => {
-    // Prepare
-    const { actor: _actor, ...withoutActor } = event();
-
-    // Act
-    const error = await errorOf(() => launch()(withoutActor, context));
-
-    // Assess
-    expect(error.name).toBe('ValidationError');
-    expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['actor']);
-    expect(ddb.calls()).toHaveLength(0);
   });
 });
 

@@ -8,7 +8,7 @@ import { addWorkingDays, CalendarCoverageError } from './working-days.ts';
 /**
  * The campaign definition: what a written work plan (实施方案) says, as data.
  * This schema is the single source of the `CampaignDefinition` type; the YAML loader,
- * the launch Lambda and the CLI all validate through it.
+ * the HTTP API, the local run and the CLI all validate through it.
  */
 
 export const PHASES = ['mobilize', 'rectify', 'inspect', 'longTerm'] as const;

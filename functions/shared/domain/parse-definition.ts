@@ -16,7 +16,7 @@ export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
 export const zodIssues = (error: $ZodError): FieldIssue[] =>
   error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 
-/** Validates an already-parsed value (API bodies, launch events). */
+/** Validates an already-parsed value (API bodies, the local run's launches). */
 export const parseDefinition = (value: unknown, source: string): CampaignDefinition => {
   const result = CampaignDefinition.safeParse(value);
   if (!result.success) throw new DefinitionError(source, zodIssues(result.error));

@@ -161,7 +161,7 @@ export const startGeneration = async (
 };
 
 /**
- * Creates and launches a campaign in one go (the local run, the launch Lambda). Launching again
+ * Creates and launches a campaign in one go (the local run). Launching again
  * changes nothing and starts nothing.
  */
 export const launchCampaign = async (
