@@ -1,8 +1,8 @@
-import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3BulletinArchive } from '../../functions/shared/adapters/bulletin-archive.ts';
+import { REGION, verifySigV4 } from '../support/sigv4-server.ts';
 
 /**
  * The S3 archive against a real HTTP server on loopback that checks each PutObject's and
@@ -10,53 +10,20 @@ import { S3BulletinArchive } from '../../functions/shared/adapters/bulletin-arch
  * what was put, and can be told to fail.
  */
 
+/** S3 clients sign without a session token here; the S3 signer also signs the payload hash. */
 const CREDENTIALS = {
   accessKeyId: 'AKIDEXAMPLE',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
 };
-const REGION = 'cn-north-1';
 
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
-const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-
-/** Recomputes the signature of a request as AWS does, from the request as it arrived. */
-const verifySigV4 = (req: IncomingMessage, body: Buffer): { ok: boolean; reason?: string } => {
-  const auth = String(req.headers.authorization ?? '');
-  const match =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
-      auth,
-    );
-  if (!match) return { ok: false, reason: `malformed Authorization: ${auth}` };
-  const [, key, day, region, signedHeaders, signature] = match as unknown as string[];
-  if (key !== CREDENTIALS.accessKeyId || region !== REGION)
-    return { ok: false, reason: 'wrong key or region' };
-  const payloadHash = String(req.headers['x-amz-content-sha256']);
-  if (payloadHash !== sha256(body)) return { ok: false, reason: 'payload hash does not match the body' };
-  const names = (signedHeaders as string).split(';');
-  const signedNeeded = [
-    'host',
-    'x-amz-date',
-    'x-amz-content-sha256',
-    ...(req.method === 'PUT' ? ['content-type'] : []),
-  ];
-  for (const required of signedNeeded)
-    if (!names.includes(required)) return { ok: false, reason: `${required} is not signed` };
-  const canonical = [
-    req.method,
-    req.url,
-    '',
-    ...names.map((n) => `${n}:${String(req.headers[n]).trim()}`),
-    '',
-    signedHeaders,
-    payloadHash,
-  ].join('\n');
-  const amzDate = String(req.headers['x-amz-date']);
-  const scope = `${day}/${region}/s3/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
-  let signingKey = hmac(`AWS4${CREDENTIALS.secretAccessKey}`, day as string);
-  for (const part of [region as string, 's3', 'aws4_request']) signingKey = hmac(signingKey, part);
-  const expected = createHmac('sha256', signingKey).update(toSign).digest('hex');
-  return expected === signature ? { ok: true } : { ok: false, reason: 'signature does not match' };
+/** The shared SigV4 check (test/support/sigv4-server.ts), with what S3 requires signed, for s3 only. */
+const verifyS3 = (req: IncomingMessage, body: Buffer): { ok: boolean; reason?: string } => {
+  const verdict = verifySigV4(req, body, {
+    credentials: CREDENTIALS,
+    signed: ['host', 'x-amz-date', 'x-amz-content-sha256', ...(req.method === 'PUT' ? ['content-type'] : [])],
+  });
+  if (!verdict.ok) return { ok: false, reason: verdict.reason };
+  return verdict.service === 's3' ? { ok: true } : { ok: false, reason: `signed for ${verdict.service}` };
 };
 
 describe('S3BulletinArchive against a loopback server that checks SigV4', () => {
@@ -77,7 +44,7 @@ describe('S3BulletinArchive against a loopback server that checks SigV4', () => 
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
-        const verdict = verifySigV4(req, body);
+        const verdict = verifyS3(req, body);
         received.push({
           url: String(req.url),
           contentType: String(req.headers['content-type']),

@@ -23,10 +23,23 @@ export const REGION = 'cn-north-1';
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
 
-/** Recomputes the signature of a request as AWS does, from the request as it arrived. */
+/** What a verification requires: the caller's keys, and the headers that must be signed. */
+export interface SigV4Expectations {
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  signed?: readonly string[];
+}
+
+/**
+ * Recomputes the signature of a request as AWS does, from the request as it arrived. A payload
+ * hash the client sent (x-amz-content-sha256, as S3 asks for) must be the body's.
+ */
 export const verifySigV4 = (
   req: IncomingMessage,
   body: Buffer,
+  {
+    credentials = CREDENTIALS,
+    signed = ['host', 'x-amz-date', 'content-type', 'x-amz-security-token'],
+  }: SigV4Expectations = {},
 ): { ok: boolean; service?: string; reason?: string } => {
   const auth = String(req.headers.authorization ?? '');
   const match =
@@ -35,12 +48,16 @@ export const verifySigV4 = (
     );
   if (!match) return { ok: false, reason: `malformed Authorization: ${auth}` };
   const [, key, day, region, service, signedHeaders, signature] = match as unknown as string[];
-  if (key !== CREDENTIALS.accessKeyId || region !== REGION)
+  if (key !== credentials.accessKeyId || region !== REGION)
     return { ok: false, reason: 'wrong key or region' };
-  if (req.headers['x-amz-security-token'] !== CREDENTIALS.sessionToken)
+  if (credentials.sessionToken && req.headers['x-amz-security-token'] !== credentials.sessionToken)
     return { ok: false, reason: 'no session token' };
+  const payloadHash = sha256(body);
+  const claimed = req.headers['x-amz-content-sha256'];
+  if (claimed !== undefined && claimed !== payloadHash)
+    return { ok: false, reason: 'payload hash does not match the body' };
   const names = (signedHeaders as string).split(';');
-  for (const required of ['host', 'x-amz-date', 'content-type', 'x-amz-security-token'])
+  for (const required of signed)
     if (!names.includes(required)) return { ok: false, reason: `${required} is not signed` };
   // An AWS JSON 1.x operation is named by its target header: signed, or another operation could be sent.
   if (req.headers['x-amz-target'] !== undefined && !names.includes('x-amz-target'))
@@ -52,11 +69,11 @@ export const verifySigV4 = (
     ...names.map((n) => `${n}:${String(req.headers[n]).trim()}`),
     '',
     signedHeaders,
-    sha256(body),
+    payloadHash,
   ].join('\n');
   const scope = `${day}/${region}/${service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', String(req.headers['x-amz-date']), scope, sha256(canonical)].join('\n');
-  let signingKey = hmac(`AWS4${CREDENTIALS.secretAccessKey}`, day as string);
+  let signingKey = hmac(`AWS4${credentials.secretAccessKey}`, day as string);
   for (const part of [region as string, service as string, 'aws4_request'])
     signingKey = hmac(signingKey, part);
   const expected = createHmac('sha256', signingKey).update(toSign).digest('hex');

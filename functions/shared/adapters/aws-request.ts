@@ -263,13 +263,16 @@ const formEncode = (text: string): string =>
 
 /** An AWS Query API (form-encoded POSTs, XML answers), as SNS speaks it; errors thrown as AwsServiceError by their code. */
 export class QueryService extends SignedService {
-  constructor(private readonly query: QueryServiceOptions) {
-    super(query, queryErrorOf, new Set(query.throttlingCodes));
+  private readonly version: string;
+
+  constructor(options: QueryServiceOptions) {
+    super(options, queryErrorOf, new Set(options.throttlingCodes));
+    this.version = options.version;
   }
 
   /** Calls `action` with flattened parameters (`MessageAttributes.entry.1.Name` …); the answer's XML. */
   async call(action: string, params: Record<string, string>): Promise<string> {
-    const form = Object.entries({ Action: action, Version: this.query.version, ...params })
+    const form = Object.entries({ Action: action, Version: this.version, ...params })
       .map(([key, value]) => `${formEncode(key)}=${formEncode(value)}`)
       .join('&');
     return this.postSigned('/', Buffer.from(form, 'utf8'), {
