@@ -9,14 +9,11 @@ export const mobileE164 = (phone: string): string | null => {
   return /^1[3-9]\d{9}$/.test(digits) ? `+86${digits}` : null;
 };
 
-/** SNS's codes for a refusal that may clear; any other code (InvalidParameter, OptedOut…) is for good. */
-const RETRYABLE = new Set([
-  'Throttled',
-  'Throttling',
-  'InternalError',
-  'KMSThrottling',
-  'ServiceUnavailable',
-]);
+/**
+ * SNS's codes for a refusal that may clear though answered as the caller's (4xx); a 5xx is retried
+ * anyway, any other code (InvalidParameter, OptedOut…) is for good.
+ */
+const RETRYABLE = new Set(['Throttled', 'Throttling', 'KMSThrottling']);
 
 /** SMS through SNS direct publish, as transactional messages (delivered even to opted-in-only numbers' quiet lists). */
 export class SnsSmsNotifier implements Notifier {
