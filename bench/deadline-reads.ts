@@ -2,9 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
-import { createTableFromTemplate, type DynamoDbLocal } from '../bin/local/dynamodb-local.ts';
+import {
+  createTableFromTemplate,
+  type DynamoDbLocal,
+  documentClient,
+  localCalls,
+} from '../bin/local/dynamodb-local.ts';
 import { synthesize } from '../bin/local/synthesized.ts';
-import { documentClient } from '../functions/shared/adapters/clients.ts';
 import { DynamoCampaignStore, hazardItem } from '../functions/shared/adapters/dynamo-store.ts';
 import { withoutUnits } from '../functions/shared/domain/definition.ts';
 import type { HazardRecord } from '../functions/shared/domain/hazard.ts';
@@ -47,7 +51,8 @@ export const measureDeadlineReads = async (
   const tableName = `bench-due-${randomUUID().slice(0, 8)}`;
   await createTableFromTemplate(db.client, tableName, synthesize().tableProperties);
   const doc = documentClient(db.client);
-  const store = new DynamoCampaignStore(doc, tableName);
+  const { meter, calls } = meterReads(localCalls(db));
+  const store = new DynamoCampaignStore(calls, tableName);
   const def = parseDefinitionYaml(await readFile(FIXTURE, 'utf8'), FIXTURE);
   const launchAt = instant('2027-02-20T09:00:00+08:00');
   await store.createCampaign(
@@ -124,7 +129,6 @@ export const measureDeadlineReads = async (
     scanned += page.Count ?? 0;
   }
   // The deadline check as the workflow runs it, metered.
-  const meter = meterReads(doc);
   const state = CampaignState.parse({
     ...initialState(def, launchAt),
     phase: 'rectify',

@@ -1,33 +1,33 @@
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-
-const READS = new Set(['GetCommand', 'QueryCommand', 'ScanCommand', 'BatchGetCommand']);
+import type { DocumentCalls } from '../functions/shared/adapters/dynamodb-calls.ts';
 
 /**
- * Adds ReturnConsumedCapacity to every read a document client sends and sums what DynamoDB says
- * it cost: in all, on indexes, and how many Scans there were. Writes are not counted: the cases
- * compare reads. Callers measure a span as the difference of two readings.
+ * The store's DynamoDB calls with ReturnConsumedCapacity added to every read, summing what
+ * DynamoDB says each cost: in all, and on indexes. Writes are not counted: the cases compare
+ * reads. The store can only Get and Query (DocumentCalls has no Scan), so `scans` stays 0 unless a
+ * case counts its own. Callers measure a span as the difference of two readings.
  */
-export const meterReads = (doc: DynamoDBDocumentClient) => {
+export const meterReads = (calls: DocumentCalls) => {
   const meter = { total: 0, byIndex: 0, scans: 0 };
-  doc.middlewareStack.add(
-    (next, context) => async (args) => {
-      const command = String(context.commandName);
-      if (!READS.has(command)) return next(args);
-      const input = args.input as { ReturnConsumedCapacity?: string; IndexName?: string };
-      input.ReturnConsumedCapacity = 'TOTAL';
-      if (command === 'ScanCommand') meter.scans++;
-      const out = await next(args);
-      const consumed = (out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
-        .ConsumedCapacity;
-      for (const c of consumed === undefined ? [] : [consumed].flat()) {
-        meter.total += c.CapacityUnits ?? 0;
-        if (input.IndexName) meter.byIndex += c.CapacityUnits ?? 0;
-      }
+  const count = (indexName: string | undefined, consumed: ConsumedCapacity | undefined) => {
+    meter.total += consumed?.CapacityUnits ?? 0;
+    if (indexName) meter.byIndex += consumed?.CapacityUnits ?? 0;
+  };
+  const metered: DocumentCalls = {
+    get: async (input) => {
+      const out = await calls.get({ ...input, ReturnConsumedCapacity: 'TOTAL' });
+      count(undefined, out.ConsumedCapacity);
       return out;
     },
-    // No name: the document clients of a run share one base client, and each case adds its own meter.
-    { step: 'initialize' },
-  );
-  return meter;
+    query: async (input) => {
+      const out = await calls.query({ ...input, ReturnConsumedCapacity: 'TOTAL' });
+      count(input.IndexName, out.ConsumedCapacity);
+      return out;
+    },
+    put: (input) => calls.put(input),
+    update: (input) => calls.update(input),
+    transactWrite: (input) => calls.transactWrite(input),
+    batchWrite: (input) => calls.batchWrite(input),
+  };
+  return { meter, calls: metered };
 };

@@ -1,7 +1,6 @@
-import { createTableFromTemplate } from '../../bin/local/dynamodb-local.ts';
+import { createTableFromTemplate, documentClient, localCalls } from '../../bin/local/dynamodb-local.ts';
 import { synthesize } from '../../bin/local/synthesized.ts';
 import { FileBulletinArchive } from '../../functions/shared/adapters/bulletin-archive.ts';
-import { documentClient } from '../../functions/shared/adapters/clients.ts';
 import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
 import { keys } from '../../functions/shared/adapters/table-design.ts';
 import type { ReportRecord } from '../../functions/shared/domain/records.ts';
@@ -36,8 +35,8 @@ const bulletinCase: BenchCase = {
     const db = await ctx.dynamodb();
     const tableName = `bench-bulletin-${units}`;
     await createTableFromTemplate(db.client, tableName, synthesize().tableProperties);
-    const client = documentClient(db.client);
-    const store = new DynamoCampaignStore(client, tableName);
+    const { meter, calls } = meterReads(localCalls(db));
+    const store = new DynamoCampaignStore(calls, tableName);
     const def = await benchCampaign({
       id: `bench-bulletin-${units}`,
       units,
@@ -89,9 +88,8 @@ const bulletinCase: BenchCase = {
       sk: keys.report(period, r.unitId),
       ...r,
     }));
-    await fillTable(client, tableName, items);
+    await fillTable(documentClient(db.client), tableName, items);
 
-    const meter = meterReads(client);
     const archive = new FileBulletinArchive(`${ctx.workDir}/bulletin-${units}`);
     const compile = () =>
       publishBulletin(store, archive, {

@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { endpointOf, SignedDynamoDB } from '../../functions/shared/adapters/dynamodb-calls.ts';
 
 /**
  * DynamoDB Local 1.25 (the official emulator), from the jar that the npm package
@@ -37,6 +39,18 @@ export interface DynamoDbLocal {
 /** Credentials DynamoDB Local accepts; it checks only their shape. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = 'cn-north-1';
+
+/** The store's calls to DynamoDB Local: the signed calls the Lambdas make, at the local endpoint. */
+export const localCalls = (db: Pick<DynamoDbLocal, 'endpoint'>): SignedDynamoDB =>
+  new SignedDynamoDB({
+    region: LOCAL_REGION,
+    credentials: async () => LOCAL_CREDENTIALS,
+    endpoint: endpointOf(db.endpoint),
+  });
+
+/** The SDK's document client, for tools that fill or inspect a table beside the store (tests, bench). */
+export const documentClient = (client: DynamoDBClient): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 
 export const startDynamoDbLocal = async (options: { dbPath?: string } = {}): Promise<DynamoDbLocal> => {
   const port = await freePort();

@@ -9,7 +9,6 @@ import { makeNotifyHandler } from '../../functions/notify/handler.ts';
 import { makePhaseHandler } from '../../functions/phase/handler.ts';
 import { FileBulletinArchive } from '../../functions/shared/adapters/bulletin-archive.ts';
 import type { SecretSource } from '../../functions/shared/adapters/channels/secrets.ts';
-import { documentClient } from '../../functions/shared/adapters/clients.ts';
 import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
 import { createLogger } from '../../functions/shared/adapters/logger.ts';
 import { LocalNotifier } from '../../functions/shared/adapters/notifiers.ts';
@@ -24,7 +23,12 @@ import {
 } from '../../functions/shared/domain/state.ts';
 import { type LaunchResult, launchCampaign } from '../../functions/shared/use-cases/launch-campaign.ts';
 import type { FunctionFolder } from '../../lib/project-function.ts';
-import { createTableFromTemplate, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import {
+  createTableFromTemplate,
+  type DynamoDbLocal,
+  localCalls,
+  startDynamoDbLocal,
+} from './dynamodb-local.ts';
 import { type Synthesized, synthesize } from './synthesized.ts';
 
 /**
@@ -134,7 +138,7 @@ export class LocalRuntime implements WorkflowEngine {
     earlier: ExecutionRecord[],
   ) {
     this.executions.push(...earlier);
-    this.store = new DynamoCampaignStore(documentClient(db.client), tableName);
+    this.store = new DynamoCampaignStore(localCalls(db), tableName);
     const logger = (folder: string) => createLogger(`zhili-${folder}`);
     const store = this.store;
     this.handlers = {

@@ -4,11 +4,12 @@ import { inject } from 'vitest';
 import {
   createTableFromTemplate,
   type DynamoDbLocal,
+  documentClient,
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
+  localCalls,
 } from '../../bin/local/dynamodb-local.ts';
 import { synthesize } from '../../bin/local/synthesized.ts';
-import { documentClient } from '../../functions/shared/adapters/clients.ts';
 import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
 
 /** The shared DynamoDB Local of the integration run, as the runtime's `db` option (the run owns its lifetime). */
@@ -27,6 +28,6 @@ export const freshStore = async () => {
     db,
     tableName,
     doc: documentClient(db.client),
-    store: new DynamoCampaignStore(documentClient(db.client), tableName),
+    store: new DynamoCampaignStore(localCalls(db), tableName),
   };
 };

@@ -118,7 +118,7 @@ export interface SigV4Server {
 }
 
 /** Where a service built for the tests calls: this server, with the test credentials and 1 ms backoffs. */
-const loopback = (port: number) => ({
+export const loopback = (port: number) => ({
   region: () => REGION,
   credentials: async () => CREDENTIALS,
   endpoint: { protocol: 'http:' as const, hostname: '127.0.0.1', port },

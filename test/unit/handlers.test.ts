@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
@@ -21,7 +20,6 @@ import { makePhaseHandler } from '../../functions/phase/handler.ts';
 import { AwsServiceError } from '../../functions/shared/adapters/aws-request.ts';
 import { ChannelRouter } from '../../functions/shared/adapters/channels/router.ts';
 import { SnsSmsNotifier } from '../../functions/shared/adapters/channels/sms.ts';
-import { documentClient } from '../../functions/shared/adapters/clients.ts';
 import { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
 
 import { Logger } from '../../functions/shared/adapters/logger.ts';
@@ -39,6 +37,7 @@ import {
   launchCampaign,
 } from '../../functions/shared/use-cases/launch-campaign.ts';
 import { MemoryBulletinArchive, MemoryCampaignStore } from '../support/memory-store.ts';
+import { sdkCalls } from '../support/sdk-calls.ts';
 import { type Received, type SigV4Server, startSigV4Server } from '../support/sigv4-server.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -70,8 +69,7 @@ const context: Context = {
 };
 
 const logger = new Logger('zhili-test', 'SILENT');
-const store = () =>
-  new DynamoCampaignStore(documentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLE);
+const store = () => new DynamoCampaignStore(sdkCalls(), TABLE);
 /**
  * Step Functions on loopback (test/support/sigv4-server.ts): each call's SigV4 signature is checked,
  * its body recorded; StepFunctionsEngine calls it as it calls AWS (signed JSON, no SDK client).

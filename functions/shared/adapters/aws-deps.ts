@@ -1,14 +1,22 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { JsonService } from './aws-request.ts';
-import { documentClient } from './clients.ts';
 import { DynamoCampaignStore } from './dynamo-store.ts';
+import { endpointOf, SignedDynamoDB } from './dynamodb-calls.ts';
 import { getStringFromEnv } from './env.ts';
 import { StepFunctionsEngine, stepFunctionsHost } from './sfn-engine.ts';
 
-/** The DynamoDB store as deployed: table name from the environment the CDK construct sets. */
-export const storeFromEnv = (): DynamoCampaignStore =>
-  new DynamoCampaignStore(documentClient(new DynamoDBClient({})), getStringFromEnv('TABLE_NAME'));
+/**
+ * The DynamoDB store as deployed: table name from the environment the CDK construct sets. Like the
+ * SDK's client, it calls another endpoint (DynamoDB Local) when AWS_ENDPOINT_URL_DYNAMODB names one.
+ */
+export const storeFromEnv = (): DynamoCampaignStore => {
+  const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  const db = new SignedDynamoDB({
+    ...signedCallsFromEnv(),
+    ...(endpoint ? { endpoint: endpointOf(endpoint) } : {}),
+  });
+  return new DynamoCampaignStore(db, getStringFromEnv('TABLE_NAME'));
+};
 
 /**
  * Region and credentials of the signed calls (aws-request.ts), as the SDK clients take them: the

@@ -6,12 +6,11 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
 
 /**
- * One SigV4-signed AWS call over Node's https, signed by the SDK's own signer (already in every
- * bundle for DynamoDB), for the few operations a function calls of services other than DynamoDB:
- * S3 PutObject and GetObject, SES SendEmail, Secrets Manager GetSecretValue, Step Functions
- * StartExecution and StopExecution, SNS Publish. Each SDK client would add its whole service model
- * and protocol code to the bundle (SNS's brings the Query protocol and an XML parser): together
- * about 120 KB of the notify bundle, over the 400 KB budget of issue 7. DynamoDB stays the SDK's.
+ * One SigV4-signed AWS call over Node's https, signed by the SDK's own signer, for the few
+ * operations the functions call: DynamoDB's item operations (dynamodb-calls.ts), S3 PutObject and
+ * GetObject, SES SendEmail, Secrets Manager GetSecretValue, Step Functions StartExecution and
+ * StopExecution, SNS Publish. Each SDK client would add its whole service model and protocol code
+ * to the bundle: DynamoDB's alone is about 190 KB, most of a function's cold-start import (issue 7).
  */
 
 /** SHA-256 and HMAC-SHA-256 for the signer, from Node's own crypto. */
@@ -117,12 +116,15 @@ const jsonErrorOf = (answer: HttpAnswer): AwsServiceError => {
   const header = answer.headers['x-amzn-errortype'];
   const raw = (typeof header === 'string' ? header : undefined) ?? body.__type ?? body.code;
   const name = typeof raw === 'string' && raw ? (raw.split(':')[0]?.split('#').at(-1) ?? raw) : '';
-  const message = body.message ?? body.Message;
-  return new AwsServiceError(
+  const { __type, code, message: lower, Message: upper, ...fields } = body;
+  const message = lower ?? upper;
+  const error = new AwsServiceError(
     name || `HTTP${answer.code}`,
     typeof message === 'string' ? message : `HTTP ${answer.code}`,
     answer.code,
   );
+  // The answer's other fields (DynamoDB's CancellationReasons) on the error, as the SDK's exceptions carry them.
+  return Object.assign(error, fields);
 };
 
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };

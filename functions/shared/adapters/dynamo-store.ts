@@ -1,16 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  paginateQuery,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod/mini';
 import { type CampaignDefinition, Unit } from '../domain/definition.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
@@ -30,12 +19,12 @@ import {
   TaskRecord,
 } from '../domain/records.ts';
 import type { CampaignState } from '../domain/state.ts';
+import type { DocumentCalls } from './dynamodb-calls.ts';
 import { keys, TABLE } from './table-design.ts';
 
 type Item = Record<string, unknown>;
 
 const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
   (error as Error).name === 'ConditionalCheckFailedException';
 
 /** Strips the key attributes and validates the rest against the record's schema. */
@@ -64,10 +53,12 @@ export const hazardItem = (campaignId: string, hazard: HazardRecord): Item => ({
     : {}),
 });
 
+/** DynamoDB's reasons, one per item of a cancelled transaction (dynamodb-calls.ts keeps them on the error). */
+type CancelledTransaction = Error & { CancellationReasons?: { Code?: string }[] };
+
 const isTransactionConflict = (error: unknown): boolean =>
-  (error instanceof TransactionCanceledException ||
-    (error as Error).name === 'TransactionCanceledException') &&
-  ((error as TransactionCanceledException).CancellationReasons ?? []).some(
+  (error as Error).name === 'TransactionCanceledException' &&
+  ((error as CancelledTransaction).CancellationReasons ?? []).some(
     // TransactionConflict: another transaction held one of the items; as good as changed meanwhile.
     (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
   );
@@ -90,18 +81,18 @@ const CONCURRENT_WRITES = 16;
 /** The CampaignStore port on DynamoDB: every read is a GetItem or a Query, never a Scan. */
 export class DynamoCampaignStore implements CampaignStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly db: DocumentCalls,
     private readonly tableName: string,
   ) {}
 
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
     const items: Item[] = [];
-    for await (const page of paginateQuery(
-      { client: this.client },
-      { TableName: this.tableName, ...input },
-    )) {
+    let start: Item | undefined;
+    do {
+      const page = await this.db.query({ TableName: this.tableName, ...input, ExclusiveStartKey: start });
       items.push(...((page.Items as Item[] | undefined) ?? []));
-    }
+      start = page.LastEvaluatedKey;
+    } while (start);
     return items;
   }
 
@@ -128,23 +119,19 @@ export class DynamoCampaignStore implements CampaignStore {
     sk: string,
     consistent = false,
   ): Promise<z.infer<S> | null> {
-    const out = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: keys.campaign(campaignId), sk },
-        ...(consistent ? { ConsistentRead: true } : {}),
-      }),
-    );
+    const out = await this.db.get({
+      TableName: this.tableName,
+      Key: { pk: keys.campaign(campaignId), sk },
+      ...(consistent ? { ConsistentRead: true } : {}),
+    });
     return out.Item ? parseItem(schema, out.Item) : null;
   }
 
   private put(campaignId: string, sk: string, value: Item, extra: Item = {}): Promise<unknown> {
-    return this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { pk: keys.campaign(campaignId), sk, ...value, ...extra },
-      }),
-    );
+    return this.db.put({
+      TableName: this.tableName,
+      Item: { pk: keys.campaign(campaignId), sk, ...value, ...extra },
+    });
   }
 
   private async batchPut(items: Item[]): Promise<void> {
@@ -155,9 +142,7 @@ export class DynamoCampaignStore implements CampaignStore {
       for (let attempt = 0; requests.length > 0; attempt++) {
         if (attempt > 8) throw new Error(`DynamoDB left ${requests.length} writes unprocessed after retries`);
         if (attempt > 0) await new Promise((r) => setTimeout(r, 2 ** attempt * 25));
-        const out = await this.client.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
-        );
+        const out = await this.db.batchWrite({ RequestItems: { [this.tableName]: requests } });
         requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
       }
     }
@@ -188,13 +173,11 @@ export class DynamoCampaignStore implements CampaignStore {
       },
     ]);
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: keys.campaign(def.id), sk: keys.meta, ...record },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await this.db.put({
+        TableName: this.tableName,
+        Item: { pk: keys.campaign(def.id), sk: keys.meta, ...record },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -238,26 +221,24 @@ export class DynamoCampaignStore implements CampaignStore {
 
   private async saveCheckpointOnce(state: CampaignState): Promise<boolean> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.campaign(state.campaignId), sk: keys.checkpoint },
-          UpdateExpression: 'SET #state = :state, #rev = :rev',
-          ConditionExpression: '#generation = :generation AND #status = :running',
-          ExpressionAttributeNames: {
-            '#state': 'state',
-            '#rev': 'rev',
-            '#generation': 'generation',
-            '#status': 'status',
-          },
-          ExpressionAttributeValues: {
-            ':state': state,
-            ':rev': randomUUID(),
-            ':generation': state.generation,
-            ':running': 'running',
-          },
-        }),
-      );
+      await this.db.update({
+        TableName: this.tableName,
+        Key: { pk: keys.campaign(state.campaignId), sk: keys.checkpoint },
+        UpdateExpression: 'SET #state = :state, #rev = :rev',
+        ConditionExpression: '#generation = :generation AND #status = :running',
+        ExpressionAttributeNames: {
+          '#state': 'state',
+          '#rev': 'rev',
+          '#generation': 'generation',
+          '#status': 'status',
+        },
+        ExpressionAttributeValues: {
+          ':state': state,
+          ':rev': randomUUID(),
+          ':generation': state.generation,
+          ':running': 'running',
+        },
+      });
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -287,47 +268,45 @@ export class DynamoCampaignStore implements CampaignStore {
       remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '',
     ].join(' ');
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: { pk, sk: keys.meta },
-                UpdateExpression: update,
-                ConditionExpression: `#generation = :generation AND #status IN (${statuses.join(', ')})`,
-                ExpressionAttributeNames: names,
-                ExpressionAttributeValues: values,
-              },
+      await this.db.transactWrite({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: { pk, sk: keys.meta },
+              UpdateExpression: update,
+              ConditionExpression: `#generation = :generation AND #status IN (${statuses.join(', ')})`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
             },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk, sk: keys.checkpoint, ...change.checkpoint, rev: randomUUID() },
-                ConditionExpression: '#rev = :rev',
-                ExpressionAttributeNames: { '#rev': 'rev' },
-                ExpressionAttributeValues: { ':rev': change.expect.rev },
-              },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { pk, sk: keys.checkpoint, ...change.checkpoint, rev: randomUUID() },
+              ConditionExpression: '#rev = :rev',
+              ExpressionAttributeNames: { '#rev': 'rev' },
+              ExpressionAttributeValues: { ':rev': change.expect.rev },
             },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk, sk: keys.audit(change.audit.at, auditSuffix()), ...change.audit },
-              },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { pk, sk: keys.audit(change.audit.at, auditSuffix()), ...change.audit },
             },
-            ...(change.phase
-              ? [
-                  {
-                    Put: {
-                      TableName: this.tableName,
-                      Item: { pk, sk: keys.phase(change.phase.phase, change.phase.round), ...change.phase },
-                    },
+          },
+          ...(change.phase
+            ? [
+                {
+                  Put: {
+                    TableName: this.tableName,
+                    Item: { pk, sk: keys.phase(change.phase.phase, change.phase.round), ...change.phase },
                   },
-                ]
-              : []),
-          ],
-        }),
-      );
+                },
+              ]
+            : []),
+        ],
+      });
     } catch (error) {
       if (isTransactionConflict(error)) {
         throw new ConflictError(
@@ -341,16 +320,14 @@ export class DynamoCampaignStore implements CampaignStore {
   async updateCampaign(campaignId: string, changes: Partial<CampaignRecord>): Promise<void> {
     const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return;
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: keys.campaign(campaignId), sk: keys.meta },
-        UpdateExpression: `SET ${entries.map((_, i) => `#k${i} = :v${i}`).join(', ')}`,
-        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#k${i}`, k])),
-        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
-        ConditionExpression: 'attribute_exists(pk)',
-      }),
-    );
+    await this.db.update({
+      TableName: this.tableName,
+      Key: { pk: keys.campaign(campaignId), sk: keys.meta },
+      UpdateExpression: `SET ${entries.map((_, i) => `#k${i} = :v${i}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#k${i}`, k])),
+      ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+      ConditionExpression: 'attribute_exists(pk)',
+    });
   }
 
   async listUnits(campaignId: string): Promise<Unit[]> {
@@ -363,13 +340,11 @@ export class DynamoCampaignStore implements CampaignStore {
 
   async putUnit(campaignId: string, unit: Unit): Promise<void> {
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: keys.campaign(campaignId), sk: keys.unit(unit.id), ...unit },
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      );
+      await this.db.put({
+        TableName: this.tableName,
+        Item: { pk: keys.campaign(campaignId), sk: keys.unit(unit.id), ...unit },
+        ConditionExpression: 'attribute_exists(pk)',
+      });
     } catch (error) {
       if (isConditionFailure(error))
         throw new NotFoundError(`unit "${unit.id}" is not a unit of campaign "${campaignId}"`);
@@ -389,32 +364,30 @@ export class DynamoCampaignStore implements CampaignStore {
   async saveReportVersion(record: ReportRecord): Promise<boolean> {
     const pk = keys.campaign(record.campaignId);
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk, sk: keys.report(record.period, record.unitId), ...record },
-                ...(record.version === 1
-                  ? { ConditionExpression: 'attribute_not_exists(pk)' }
-                  : {
-                      ConditionExpression: '#version = :previous',
-                      ExpressionAttributeNames: { '#version': 'version' },
-                      ExpressionAttributeValues: { ':previous': record.version - 1 },
-                    }),
-              },
+      await this.db.transactWrite({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { pk, sk: keys.report(record.period, record.unitId), ...record },
+              ...(record.version === 1
+                ? { ConditionExpression: 'attribute_not_exists(pk)' }
+                : {
+                    ConditionExpression: '#version = :previous',
+                    ExpressionAttributeNames: { '#version': 'version' },
+                    ExpressionAttributeValues: { ':previous': record.version - 1 },
+                  }),
             },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk, sk: keys.reportVersion(record.period, record.unitId, record.version), ...record },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { pk, sk: keys.reportVersion(record.period, record.unitId, record.version), ...record },
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-          ],
-        }),
-      );
+          },
+        ],
+      });
       return true;
     } catch (error) {
       // A condition failed, or DynamoDB refused two transactions on the same item at once: either
@@ -462,7 +435,7 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async putTask(campaignId: string, task: TaskRecord): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: taskItem(campaignId, task) }));
+    await this.db.put({ TableName: this.tableName, Item: taskItem(campaignId, task) });
   }
 
   async listTasks(campaignId: string): Promise<TaskRecord[]> {
@@ -505,39 +478,37 @@ export class DynamoCampaignStore implements CampaignStore {
     const pk = keys.campaign(campaignId);
     const first = event.seq === 1;
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: hazardItem(campaignId, hazard),
-                ...(first
-                  ? { ConditionExpression: 'attribute_not_exists(pk)' }
-                  : {
-                      ConditionExpression: '#version = :read',
-                      ExpressionAttributeNames: { '#version': 'version' },
-                      ExpressionAttributeValues: { ':read': event.seq - 1 },
-                    }),
-              },
+      await this.db.transactWrite({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: hazardItem(campaignId, hazard),
+              ...(first
+                ? { ConditionExpression: 'attribute_not_exists(pk)' }
+                : {
+                    ConditionExpression: '#version = :read',
+                    ExpressionAttributeNames: { '#version': 'version' },
+                    ExpressionAttributeValues: { ':read': event.seq - 1 },
+                  }),
             },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk, sk: keys.hazardEvent(hazard.id, event.seq), ...event },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { pk, sk: keys.hazardEvent(hazard.id, event.seq), ...event },
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk, sk: keys.audit(audit.at, auditSuffix()), ...audit },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { pk, sk: keys.audit(audit.at, auditSuffix()), ...audit },
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-          ],
-        }),
-      );
+          },
+        ],
+      });
     } catch (error) {
       if (!isTransactionConflict(error)) throw error;
       throw new ConflictError(
@@ -554,28 +525,26 @@ export class DynamoCampaignStore implements CampaignStore {
   ): Promise<boolean> {
     const onIndex = hazard.nextCheckAt !== undefined;
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.campaign(campaignId), sk: keys.hazard(hazard.id) },
-          UpdateExpression: onIndex
-            ? 'SET sent = :sent, nextCheckAt = :next, duePk = :duePk, dueSk = :dueSk'
-            : 'SET sent = :sent REMOVE nextCheckAt, duePk, dueSk',
-          ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: {
-            ':sent': hazard.sent,
-            ':version': hazard.version,
-            ...(onIndex && hazard.nextCheckAt
-              ? {
-                  ':next': hazard.nextCheckAt,
-                  ':duePk': keys.duePartition(campaignId),
-                  ':dueSk': keys.dueSortHazard(hazard.nextCheckAt, hazard.id),
-                }
-              : {}),
-          },
-        }),
-      );
+      await this.db.update({
+        TableName: this.tableName,
+        Key: { pk: keys.campaign(campaignId), sk: keys.hazard(hazard.id) },
+        UpdateExpression: onIndex
+          ? 'SET sent = :sent, nextCheckAt = :next, duePk = :duePk, dueSk = :dueSk'
+          : 'SET sent = :sent REMOVE nextCheckAt, duePk, dueSk',
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: {
+          ':sent': hazard.sent,
+          ':version': hazard.version,
+          ...(onIndex && hazard.nextCheckAt
+            ? {
+                ':next': hazard.nextCheckAt,
+                ':duePk': keys.duePartition(campaignId),
+                ':dueSk': keys.dueSortHazard(hazard.nextCheckAt, hazard.id),
+              }
+            : {}),
+        },
+      });
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -596,16 +565,14 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async earliestItemDue(campaignId: string): Promise<string | null> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: TABLE.dueIndex.name,
-        KeyConditionExpression: 'duePk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.duePartition(campaignId) },
-        ProjectionExpression: 'nextCheckAt',
-        Limit: 1,
-      }),
-    );
+    const out = await this.db.query({
+      TableName: this.tableName,
+      IndexName: TABLE.dueIndex.name,
+      KeyConditionExpression: 'duePk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.duePartition(campaignId) },
+      ProjectionExpression: 'nextCheckAt',
+      Limit: 1,
+    });
     const first = out.Items?.[0];
     return typeof first?.nextCheckAt === 'string' ? first.nextCheckAt : null;
   }
@@ -623,20 +590,18 @@ export class DynamoCampaignStore implements CampaignStore {
     const enqueue = async (n: Notification): Promise<void> => {
       const notBefore = n.notBefore ?? n.createdAt;
       try {
-        await this.client.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: {
-              pk: keys.campaign(n.campaignId),
-              sk: keys.outbox(n.id),
-              outboxPk: keys.outboxPartition(n.campaignId),
-              outboxSk: keys.outboxSort(notBefore, n.id),
-              ...n,
-              notBefore,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
+        await this.db.put({
+          TableName: this.tableName,
+          Item: {
+            pk: keys.campaign(n.campaignId),
+            sk: keys.outbox(n.id),
+            outboxPk: keys.outboxPartition(n.campaignId),
+            outboxSk: keys.outboxSort(notBefore, n.id),
+            ...n,
+            notBefore,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        });
         added++;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
@@ -649,33 +614,29 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async pendingNotifications(campaignId: string, limit: number, upTo?: string): Promise<Notification[]> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: TABLE.outboxIndex.name,
-        KeyConditionExpression: upTo ? 'outboxPk = :pk AND outboxSk <= :upTo' : 'outboxPk = :pk',
-        ExpressionAttributeValues: {
-          ':pk': keys.outboxPartition(campaignId),
-          // '~' sorts after '#': everything not before `upTo` itself is included.
-          ...(upTo ? { ':upTo': `${upTo}~` } : {}),
-        },
-        Limit: limit,
-      }),
-    );
+    const out = await this.db.query({
+      TableName: this.tableName,
+      IndexName: TABLE.outboxIndex.name,
+      KeyConditionExpression: upTo ? 'outboxPk = :pk AND outboxSk <= :upTo' : 'outboxPk = :pk',
+      ExpressionAttributeValues: {
+        ':pk': keys.outboxPartition(campaignId),
+        // '~' sorts after '#': everything not before `upTo` itself is included.
+        ...(upTo ? { ':upTo': `${upTo}~` } : {}),
+      },
+      Limit: limit,
+    });
     return ((out.Items as Item[] | undefined) ?? []).map((item) => parseItem(Notification, item));
   }
 
   async earliestPending(campaignId: string): Promise<string | null> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: TABLE.outboxIndex.name,
-        KeyConditionExpression: 'outboxPk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.outboxPartition(campaignId) },
-        ProjectionExpression: 'notBefore, createdAt',
-        Limit: 1,
-      }),
-    );
+    const out = await this.db.query({
+      TableName: this.tableName,
+      IndexName: TABLE.outboxIndex.name,
+      KeyConditionExpression: 'outboxPk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.outboxPartition(campaignId) },
+      ProjectionExpression: 'notBefore, createdAt',
+      Limit: 1,
+    });
     const first = out.Items?.[0];
     if (!first) return null;
     return String(first.notBefore ?? first.createdAt);
@@ -689,22 +650,20 @@ export class DynamoCampaignStore implements CampaignStore {
     by: DeferReason,
   ): Promise<boolean> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.campaign(campaignId), sk: keys.outbox(id) },
-          UpdateExpression: 'SET notBefore = :until, deferredBy = :by, outboxSk = :sk',
-          ConditionExpression: '#status = :pending AND notBefore <= :now',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':until': until,
-            ':by': by,
-            ':sk': keys.outboxSort(until, id),
-            ':pending': 'pending',
-            ':now': now,
-          },
-        }),
-      );
+      await this.db.update({
+        TableName: this.tableName,
+        Key: { pk: keys.campaign(campaignId), sk: keys.outbox(id) },
+        UpdateExpression: 'SET notBefore = :until, deferredBy = :by, outboxSk = :sk',
+        ConditionExpression: '#status = :pending AND notBefore <= :now',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':until': until,
+          ':by': by,
+          ':sk': keys.outboxSort(until, id),
+          ':pending': 'pending',
+          ':now': now,
+        },
+      });
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -734,16 +693,14 @@ export class DynamoCampaignStore implements CampaignStore {
         ...(outcome.error ? { ':error': outcome.error } : {}),
       };
     }
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: keys.campaign(campaignId), sk: keys.outbox(id) },
-        UpdateExpression: update,
-        ExpressionAttributeNames: outcome.status === 'pending' ? undefined : names,
-        ExpressionAttributeValues: values,
-        ConditionExpression: 'attribute_exists(pk)',
-      }),
-    );
+    await this.db.update({
+      TableName: this.tableName,
+      Key: { pk: keys.campaign(campaignId), sk: keys.outbox(id) },
+      UpdateExpression: update,
+      ExpressionAttributeNames: outcome.status === 'pending' ? undefined : names,
+      ExpressionAttributeValues: values,
+      ConditionExpression: 'attribute_exists(pk)',
+    });
   }
 
   async listNotifications(campaignId: string, status?: NotificationStatus): Promise<Notification[]> {
@@ -756,24 +713,22 @@ export class DynamoCampaignStore implements CampaignStore {
     const retried: string[] = [];
     for (const id of targets) {
       try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk: keys.campaign(campaignId), sk: keys.outbox(id) },
-            UpdateExpression:
-              'SET #status = :pending, notBefore = :at, outboxPk = :opk, outboxSk = :osk, attempts = :zero, retriedAt = :at REMOVE deadAt, deferredBy',
-            ConditionExpression: '#status = :dead',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':pending': 'pending',
-              ':dead': 'dead',
-              ':at': at,
-              ':opk': keys.outboxPartition(campaignId),
-              ':osk': keys.outboxSort(at, id),
-              ':zero': 0,
-            },
-          }),
-        );
+        await this.db.update({
+          TableName: this.tableName,
+          Key: { pk: keys.campaign(campaignId), sk: keys.outbox(id) },
+          UpdateExpression:
+            'SET #status = :pending, notBefore = :at, outboxPk = :opk, outboxSk = :osk, attempts = :zero, retriedAt = :at REMOVE deadAt, deferredBy',
+          ConditionExpression: '#status = :dead',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':dead': 'dead',
+            ':at': at,
+            ':opk': keys.outboxPartition(campaignId),
+            ':osk': keys.outboxSort(at, id),
+            ':zero': 0,
+          },
+        });
         retried.push(id);
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
@@ -784,15 +739,13 @@ export class DynamoCampaignStore implements CampaignStore {
 
   async takeRobotSlot(robotKey: string, minute: string, limit: number): Promise<boolean> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.robot(robotKey), sk: keys.robotMinute(minute) },
-          UpdateExpression: 'ADD sent :one',
-          ConditionExpression: 'attribute_not_exists(sent) OR sent < :limit',
-          ExpressionAttributeValues: { ':one': 1, ':limit': limit },
-        }),
-      );
+      await this.db.update({
+        TableName: this.tableName,
+        Key: { pk: keys.robot(robotKey), sk: keys.robotMinute(minute) },
+        UpdateExpression: 'ADD sent :one',
+        ConditionExpression: 'attribute_not_exists(sent) OR sent < :limit',
+        ExpressionAttributeValues: { ':one': 1, ':limit': limit },
+      });
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -801,13 +754,11 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async appendAudit(campaignId: string, event: AuditEvent): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { pk: keys.campaign(campaignId), sk: keys.audit(event.at, auditSuffix()), ...event },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    await this.db.put({
+      TableName: this.tableName,
+      Item: { pk: keys.campaign(campaignId), sk: keys.audit(event.at, auditSuffix()), ...event },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
   }
 
   async listAudit(campaignId: string): Promise<AuditEvent[]> {
@@ -815,15 +766,13 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async recentAudit(campaignId: string, limit: number): Promise<AuditEvent[]> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.campaign(campaignId), ':prefix': 'AUDIT#' },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
+    const out = await this.db.query({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.campaign(campaignId), ':prefix': 'AUDIT#' },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
     return ((out.Items as Item[] | undefined) ?? []).map((item) => parseItem(AuditEvent, item));
   }
 }
