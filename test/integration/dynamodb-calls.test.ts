@@ -263,6 +263,28 @@ describe('DynamoDB calls against a loopback server that checks SigV4', () => {
     checkSigned('PutItem', 'PutItem', 'PutItem', 'PutItem');
   });
 
+  it('sends a write that met a transaction in progress again, and then its condition decides', async () => {
+    // Prepare
+    aws.script = [
+      refusal('TransactionConflictException', 'Transaction is ongoing for the item'),
+      refusal('ConditionalCheckFailedException', 'The conditional request failed'),
+    ];
+
+    // Act
+    const write = db().update({
+      TableName: 't',
+      Key: { pk: 'C#a', sk: 'STATE' },
+      UpdateExpression: 'SET rev = :rev',
+      ConditionExpression: 'generation = :generation',
+      ExpressionAttributeValues: { ':rev': 'r2', ':generation': 1 },
+    });
+
+    // Assess
+    await expect(write).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    checkSigned('UpdateItem', 'UpdateItem');
+    expect(sent(1)).toEqual(sent(0));
+  });
+
   it('sends a batch of writes and reads back what DynamoDB left unprocessed, as plain items', async () => {
     // Prepare
     aws.script = [

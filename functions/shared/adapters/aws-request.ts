@@ -164,6 +164,8 @@ export interface SignedServiceOptions {
   region: string | (() => string);
   credentials: AwsCredentialIdentityProvider;
   endpoint?: Endpoint;
+  /** The service's own codes for a failure that clears, retried besides those the SDK classifies (SNS: `Throttled`). */
+  retriedCodes?: readonly string[];
   /** Attempts for a transient failure, as the SDK's standard retry mode (3). */
   maxAttempts?: number;
   /** Backoff before attempt n+1: the SDK's full jitter, up to 100 ms × 2ⁿ. */
@@ -177,7 +179,6 @@ class SignedService {
   constructor(
     protected readonly options: SignedServiceOptions,
     private readonly errorOf: (answer: HttpAnswer) => AwsServiceError,
-    private readonly alsoRetried: ReadonlySet<string> = new Set(),
   ) {
     this.signer = new SignatureV4({
       service: options.signingName,
@@ -228,7 +229,7 @@ class SignedService {
         if (answer.code < 200 || answer.code >= 300) throw this.errorOf(answer);
         return answer.text;
       } catch (error) {
-        const again = retryable(error) || this.alsoRetried.has((error as Error).name);
+        const again = retryable(error) || this.options.retriedCodes?.includes((error as Error).name);
         if (attempt >= maxAttempts || !again) throw error;
         await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
       }
@@ -255,8 +256,6 @@ export class JsonService extends SignedService {
 export interface QueryServiceOptions extends SignedServiceOptions {
   /** The API version every call names, e.g. `2010-03-31` for SNS. */
   version: string;
-  /** The service's own throttling codes, retried besides those the SDK knows (SNS: `Throttled`). */
-  throttlingCodes?: readonly string[];
 }
 
 /** Form encoding as the SDK's Query serializer writes it: RFC 3986, with !'()* escaped too. */
@@ -268,7 +267,7 @@ export class QueryService extends SignedService {
   private readonly version: string;
 
   constructor(options: QueryServiceOptions) {
-    super(options, queryErrorOf, new Set(options.throttlingCodes));
+    super(options, queryErrorOf);
     this.version = options.version;
   }
 

@@ -63,9 +63,6 @@ const isTransactionConflict = (error: unknown): boolean =>
     (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
   );
 
-/** A plain write that met a transaction in progress on its item (a control landing at that instant). */
-const metTransaction = (error: unknown): boolean => (error as Error).name === 'TransactionConflictException';
-
 let auditWrites = 0;
 /**
  * Entries of the same instant (a campaign created and launched at once) keep the order they were
@@ -206,20 +203,12 @@ export class DynamoCampaignStore implements CampaignStore {
     return this.getOne(Checkpoint, campaignId, keys.checkpoint, true);
   }
 
+  /**
+   * A control's transaction on the checkpoint is waited for by the calls (dynamodb-calls.ts retries
+   * TransactionConflictException); then the condition decides, so a step does not end its execution
+   * for a control that was refused.
+   */
   async saveCheckpoint(state: CampaignState): Promise<boolean> {
-    // A control's transaction on the checkpoint finishes within milliseconds: wait for it, then the
-    // condition decides (a step must not end its execution for a control that was refused).
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.saveCheckpointOnce(state);
-      } catch (error) {
-        if (!metTransaction(error) || attempt === 5) throw error;
-        await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-      }
-    }
-  }
-
-  private async saveCheckpointOnce(state: CampaignState): Promise<boolean> {
     try {
       await this.db.update({
         TableName: this.tableName,

@@ -35,6 +35,13 @@ export const dynamoDbHost = { signingName: 'dynamodb', hostPrefix: 'dynamodb' } 
 /** The SDK's DynamoDB client makes 4 attempts, not the standard 3. */
 const DYNAMODB_ATTEMPTS = 4;
 
+/**
+ * Retried besides what the SDK classifies: a plain write that meets a transaction in progress on
+ * its item (a control landing at that instant) is refused whole, and the transaction finishes
+ * within milliseconds; the write's own condition then decides.
+ */
+const RETRIED_CODES = ['TransactionConflictException'];
+
 type Values = Record<string, unknown>;
 type Wire = Record<string, unknown>;
 
@@ -73,13 +80,19 @@ const writeRequests = <V>(requests: Record<string, WriteRequest[]>, convert: (va
  * document client makes for these operations: the SDK's DynamoDB client and its protocol code are
  * about 190 KB of every bundle and most of a cold start's import (issue 7). Errors keep the SDK's
  * names and fields (ConditionalCheckFailedException; TransactionCanceledException with its
- * CancellationReasons); throttling and 5xx answers are retried as the SDK's client does.
+ * CancellationReasons); throttling and 5xx answers are retried as the SDK's client does, and a
+ * write that met a transaction (TransactionConflictException) too.
  */
 export class SignedDynamoDB implements DocumentCalls {
   private readonly service: JsonService;
 
   constructor(options: Omit<SignedServiceOptions, 'signingName' | 'hostPrefix'>) {
-    this.service = new JsonService({ maxAttempts: DYNAMODB_ATTEMPTS, ...options, ...dynamoDbHost });
+    this.service = new JsonService({
+      maxAttempts: DYNAMODB_ATTEMPTS,
+      retriedCodes: RETRIED_CODES,
+      ...options,
+      ...dynamoDbHost,
+    });
   }
 
   private async call(operation: string, body: Wire): Promise<Wire> {

@@ -9,7 +9,7 @@ export const snsHost = {
   signingName: 'sns',
   hostPrefix: 'sns',
   version: '2010-03-31',
-  throttlingCodes: ['Throttled', 'KMSThrottling'],
+  retriedCodes: ['Throttled', 'KMSThrottling'],
 } as const;
 
 /** What zhili publishes: to a topic (with a subject) or straight to a phone number as an SMS. */

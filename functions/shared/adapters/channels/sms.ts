@@ -1,7 +1,7 @@
 import type { Notifier } from '../../domain/ports.ts';
 import { type Delivery, DeliveryError } from '../../notify/delivery.ts';
 import { AwsServiceError } from '../aws-request.ts';
-import type { SnsPublisher } from '../sns.ts';
+import { type SnsPublisher, snsHost } from '../sns.ts';
 
 /** Mainland mobile numbers as E.164; landlines (0…) cannot take an SMS. */
 export const mobileE164 = (phone: string): string | null => {
@@ -13,7 +13,7 @@ export const mobileE164 = (phone: string): string | null => {
  * SNS's codes for a refusal that may clear though answered as the caller's (4xx); a 5xx is retried
  * anyway, any other code (InvalidParameter, OptedOut…) is for good.
  */
-const RETRYABLE = new Set(['Throttled', 'Throttling', 'KMSThrottling']);
+const RETRYABLE = new Set([...snsHost.retriedCodes, 'Throttling']);
 
 /** SMS through SNS direct publish, as transactional messages (delivered even to opted-in-only numbers' quiet lists). */
 export class SnsSmsNotifier implements Notifier {
