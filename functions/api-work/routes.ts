@@ -6,14 +6,7 @@ import { canSee, mustActFor, mustSee, type Principal, speaksForOffice } from '..
 import type { workSchemas } from '../shared/http/schemas/work.ts';
 import { completeTask, recordInspection } from '../shared/use-cases/actors.ts';
 import { wakeForDeadline } from '../shared/use-cases/controls.ts';
-import {
-  actOnHazard,
-  getHazard,
-  hazardTrail,
-  ledgerCounts,
-  listLedger,
-  reportHazard,
-} from '../shared/use-cases/hazards.ts';
+import { actOnHazard, getHazard, ledgerView, reportHazard } from '../shared/use-cases/hazards.ts';
 import { bulletinDocument, getBulletin, listBulletins, listReports } from '../shared/use-cases/reads.ts';
 import { submitReport } from '../shared/use-cases/submit-report.ts';
 
@@ -121,10 +114,7 @@ export const workRoutes = ({
     listHazards: async ({ params, query, principal, at }) => {
       mustActFor(principal, query.unit, 'unit');
       const filter = { unitId: query.unit, state: query.state, overdue: query.overdue, open: query.open };
-      const [items, counts] = await Promise.all([
-        listLedger(store, params.campaignId, filter, at),
-        ledgerCounts(store, params.campaignId, at),
-      ]);
+      const { items, counts } = await ledgerView(store, params.campaignId, filter, at);
       return {
         items: items.filter((item) => canSee(principal, ...unitsOf(item))),
         counts: counts.filter((line) => canSee(principal, line.unitId)),
@@ -134,7 +124,7 @@ export const workRoutes = ({
     getHazard: async ({ params, principal }) => {
       const item = await getHazard(store, params.campaignId, params.hazardId);
       mustSeeHazard(principal, params.campaignId, item);
-      return { item, trail: await hazardTrail(store, params.campaignId, params.hazardId) };
+      return { item, trail: await store.listHazardEvents(params.campaignId, params.hazardId) };
     },
 
     actOnHazard: async ({ params, body, principal, at }) => {

@@ -1,4 +1,4 @@
-import { type CampaignDefinition, StoredDefinition } from '../domain/definition.ts';
+import type { CampaignDefinition } from '../domain/definition.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import {
   applyHazardCommand,
@@ -19,6 +19,7 @@ import { nextHazardCheck } from '../domain/hazard-notices.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import type { AuditEvent } from '../domain/records.ts';
 import { type Instant, instant } from '../domain/schedule.ts';
+import { runningCampaign } from './actors.ts';
 import { loadCampaign } from './advance.ts';
 
 /**
@@ -49,11 +50,7 @@ const contextFor = async (
   { actor, asOffice }: HazardActor,
   at: Instant,
 ): Promise<{ def: CampaignDefinition; ctx: HazardContext }> => {
-  const record = await loadCampaign(store, campaignId);
-  // Work goes on while the campaign is paused: a pause silences the workflow, not the people.
-  if (record.status !== 'running' && record.status !== 'paused')
-    throw new ConflictError(`campaign "${campaignId}" is ${record.status}`);
-  const def: CampaignDefinition = StoredDefinition.parse(record.definition);
+  const { def } = await runningCampaign(store, campaignId);
   const units = new Set((await store.listUnits(campaignId)).map((u) => u.id));
   return {
     def,
@@ -137,18 +134,23 @@ export interface LedgerFilter {
   open?: boolean;
 }
 
-/** 台账: the campaign's items, filtered, oldest report first. */
-export const listLedger = async (
+/**
+ * 台账 as the API shows it: the campaign's items, filtered, oldest report first, and the counts per
+ * unit at `at` (countLedger). One read of the campaign, its units and its ledger for both.
+ */
+export const ledgerView = async (
   store: CampaignStore,
   campaignId: string,
   filter: LedgerFilter,
   at: Instant,
-): Promise<HazardRecord[]> => {
+): Promise<{ items: HazardRecord[]; counts: UnitLedgerCounts[] }> => {
   await loadCampaign(store, campaignId);
-  if (filter.unitId && !(await store.listUnits(campaignId)).some((u) => u.id === filter.unitId)) {
+  const [units, hazards] = await Promise.all([store.listUnits(campaignId), store.listHazards(campaignId)]);
+  const unitIds = units.map((u) => u.id);
+  if (filter.unitId && !unitIds.includes(filter.unitId)) {
     throw new NotFoundError(`unit "${filter.unitId}" is not a unit of campaign "${campaignId}"`);
   }
-  return (await store.listHazards(campaignId))
+  const items = hazards
     .filter(
       (h) =>
         (!filter.unitId || h.responsibleUnit === filter.unitId) &&
@@ -157,7 +159,16 @@ export const listLedger = async (
         (!filter.open || isOpen(h)),
     )
     .sort((a, b) => a.reportedAt.localeCompare(b.reportedAt) || a.id.localeCompare(b.id));
+  return { items, counts: countLedger(hazards, unitIds, at) };
 };
+
+/** The ledger's items alone (ledgerView). */
+export const listLedger = async (
+  store: CampaignStore,
+  campaignId: string,
+  filter: LedgerFilter,
+  at: Instant,
+): Promise<HazardRecord[]> => (await ledgerView(store, campaignId, filter, at)).items;
 
 export const hazardTrail = async (
   store: CampaignStore,
@@ -230,9 +241,5 @@ export const ledgerCounts = async (
   store: CampaignStore,
   campaignId: string,
   at: Instant | string,
-): Promise<UnitLedgerCounts[]> => {
-  await loadCampaign(store, campaignId);
-  const when = typeof at === 'string' ? instant(at) : at;
-  const units = (await store.listUnits(campaignId)).map((u) => u.id);
-  return countLedger(await store.listHazards(campaignId), units, when);
-};
+): Promise<UnitLedgerCounts[]> =>
+  (await ledgerView(store, campaignId, {}, typeof at === 'string' ? instant(at) : at)).counts;
