@@ -11,4 +11,10 @@ export interface ApiWorkDeps extends WorkRoutesDeps {
 
 /** HTTP API: weekly reports, bulletins, inspections, tasks and the hazard ledger. */
 export const makeApiWorkHandler = ({ logger, checkResponses, ...deps }: ApiWorkDeps) =>
-  makeApiHandler({ fn: 'api-work', schemas: workSchemas, routes: workRoutes(deps), logger, checkResponses });
+  makeApiHandler({
+    fn: 'api-work',
+    schemas: workSchemas,
+    routes: workRoutes({ ...deps, logger }),
+    logger,
+    checkResponses,
+  });

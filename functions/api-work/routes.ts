@@ -1,3 +1,4 @@
+import type { Logger } from '../shared/adapters/logger.ts';
 import type { HazardCommandInput, HazardRecord } from '../shared/domain/hazard.ts';
 import type { BulletinArchive, CampaignStore, WorkflowEngine } from '../shared/domain/ports.ts';
 import type { Instant } from '../shared/domain/schedule.ts';
@@ -17,6 +18,8 @@ export interface WorkRoutesDeps {
   engine?: WorkflowEngine;
   /** After the workflow was moved (the local server plays it on). */
   afterWorkflowChange?: (at: Instant) => Promise<void>;
+  /** Where a failed wake is reported: the caller's command stands, so the answer cannot say it. */
+  logger?: Pick<Logger, 'error'>;
 }
 
 /** An item is a unit's when it was found there or is assigned to it. */
@@ -34,19 +37,25 @@ export const workRoutes = ({
   archive,
   engine,
   afterWorkflowChange,
+  logger,
 }: WorkRoutesDeps): RouteImpls<typeof workSchemas> => {
   /**
    * A red item's 2-hour deadline must not wait for a wake planned days later: the command is
-   * written already, so a failure to wake is not the caller's; the workflow's own planning still
-   * finds the item at its next wake.
+   * written already, so a failure to wake is not the caller's: it is logged, and the workflow's
+   * own planning still finds the item at its next wake.
    */
   const wakeFor = async (campaignId: string, item: HazardRecord, at: Instant): Promise<HazardRecord> => {
     if (!engine || !item.nextCheckAt) return item;
     try {
       if (await wakeForDeadline(store, engine, campaignId, item.nextCheckAt, at))
         await afterWorkflowChange?.(at);
-    } catch {
-      // Not fatal, see above.
+    } catch (error) {
+      logger?.error('waking the workflow for a deadline failed', {
+        campaignId,
+        hazardId: item.id,
+        dueAt: item.nextCheckAt,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
     }
     return item;
   };

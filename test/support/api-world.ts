@@ -22,7 +22,9 @@ export const fixtureYaml = (): string =>
   readFileSync(join(import.meta.dirname, '../fixtures/minimal.yaml'), 'utf8');
 export const minimalDefinition = (): CampaignDefinition => parseDefinitionYaml(fixtureYaml(), 'minimal.yaml');
 
-export const apiWorld = async (options: { campaign?: 'none' | 'draft' | 'launched' } = {}) => {
+export const apiWorld = async (
+  options: { campaign?: 'none' | 'draft' | 'launched'; logger?: Logger } = {},
+) => {
   const store = new MemoryCampaignStore();
   const engine = new RecordingEngine();
   const archive = new MemoryBulletinArchive();
@@ -33,7 +35,7 @@ export const apiWorld = async (options: { campaign?: 'none' | 'draft' | 'launche
     if (campaign === 'launched')
       await launchCreated(store, engine, CAMPAIGN, instant(CREATED_AT), { actor: '王建国' });
   }
-  const logger = new Logger('zhili-api-test', 'SILENT');
+  const logger = options.logger ?? new Logger('zhili-api-test', 'SILENT');
   const handlers: Record<ApiFunction, Parameters<typeof call>[0]> = {
     'api-campaigns': makeApiCampaignsHandler({
       store,

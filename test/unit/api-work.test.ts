@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Logger } from '../../functions/shared/adapters/logger.ts';
 import type { HazardRecord } from '../../functions/shared/domain/hazard.ts';
 import type { BulletinRecord, Notification } from '../../functions/shared/domain/records.ts';
 import { CampaignState } from '../../functions/shared/domain/state.ts';
@@ -577,6 +578,51 @@ describe('a ledger command that brings a deadline before the workflow’s next w
       action: 'workflow.rescheduled',
       detail: { dueAt: answer.body.nextCheckAt, plannedWake: planned.at },
     });
+  });
+
+  it('keeps the command when the wake fails, and logs why', async () => {
+    // Prepare: the engine refuses every start (a missing grant, say)
+    const errors: { message: string; extra: Record<string, unknown> }[] = [];
+    const logger = new (class extends Logger {
+      override error(message: string, extra: Record<string, unknown> = {}) {
+        errors.push({ message, extra });
+      }
+    })('zhili-api-test', 'SILENT');
+    const world = await apiWorld({ logger });
+    const { walk } = campaignWalk(world.archive);
+    const launched = CampaignState.parse((await world.store.getCheckpoint(CAMPAIGN))?.state);
+    await walk(world.store, launched, (s) => Date.parse(s.next.at) > Date.parse(AT));
+    world.engine.start = async () => {
+      throw new Error('AccessDeniedException: not authorized to perform: states:StartExecution');
+    };
+    const item = await world.api<HazardRecord>('POST', `${base}/hazards`, {
+      claims: gridWorker,
+      body: red,
+      at: AT,
+    });
+
+    // Act
+    const answer = await world.api<HazardRecord>('POST', `${base}/hazards/${item.body.id}/order`, {
+      claims: office,
+      body: { measures: '立即清理' },
+      at: AT,
+    });
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect((await world.store.getHazard(CAMPAIGN, item.body.id))?.state).toBe(answer.body.state);
+    expect(world.moved).toEqual([]);
+    expect(errors).toEqual([
+      {
+        message: 'waking the workflow for a deadline failed',
+        extra: {
+          campaignId: CAMPAIGN,
+          hazardId: item.body.id,
+          dueAt: answer.body.nextCheckAt,
+          error: 'Error: AccessDeniedException: not authorized to perform: states:StartExecution',
+        },
+      },
+    ]);
   });
 
   it('leaves the workflow alone when nothing falls due before its planned wake', async () => {

@@ -516,11 +516,13 @@ export const wakeForDeadline = async (
   at: Instant,
 ): Promise<boolean> => {
   // A step that saved its checkpoint meanwhile makes the write fail: read again and decide again.
+  // Any other failure (the engine refusing a start) is the caller's to report.
   for (let attempt = 1; ; attempt++) {
     try {
       return await wakeOnce(store, engine, campaignId, dueAt, at);
     } catch (error) {
-      if (!(error instanceof ConflictError) || attempt === 3) return false;
+      if (!(error instanceof ConflictError)) throw error;
+      if (attempt === 3) return false;
     }
   }
 };
@@ -532,12 +534,15 @@ const wakeOnce = async (
   dueAt: string,
   at: Instant,
 ): Promise<boolean> => {
-  const record = await loadCampaign(store, campaignId);
+  // The checkpoint alone decides most commands (no earlier wake needed): the campaign item is read
+  // only to move the execution.
   const checkpoint = await store.getCheckpoint(campaignId);
   const state = checkpoint?.state;
-  if (record.status !== 'running' || !checkpoint || !state || state.phaseStatus !== 'running') return false;
+  if (checkpoint?.status !== 'running' || !state || state.phaseStatus !== 'running') return false;
   const wakeAt = dueAt < iso(at) ? iso(at) : dueAt;
   if (state.next.at <= wakeAt || state.next.action === 'done') return false;
+  const record = await loadCampaign(store, campaignId);
+  if (record.status !== 'running') return false;
   const generation = record.generation + 1;
   const name = executionName(record.id, generation);
   const next: CampaignState = {
