@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -220,10 +220,5 @@ export class CampaignApi extends Construct {
   /** The API's base URL (the `$default` stage: no stage name in the path). */
   get url(): string {
     return this.stage.url;
-  }
-
-  /** The region the CLI signs in to (the stack's; a token in an environment-agnostic stack). */
-  get region(): string {
-    return Stack.of(this).region;
   }
 }

@@ -22,7 +22,6 @@ export type FunctionFolder = (typeof FUNCTION_FOLDERS)[number];
 
 /** The HTTP API's Lambdas, one per area of the route table (functions/shared/http/api-routes.ts). */
 export const API_FUNCTION_FOLDERS = API_FUNCTIONS;
-export type ApiFunctionFolder = (typeof API_FUNCTION_FOLDERS)[number];
 
 /** Every Lambda the app deploys: what the stack bundles and the benchmark measures. */
 export const ALL_FUNCTION_FOLDERS = [...FUNCTION_FOLDERS, ...API_FUNCTION_FOLDERS] as const;

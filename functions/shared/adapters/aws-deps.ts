@@ -1,4 +1,5 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { JsonService } from './aws-request.ts';
 import { DynamoCampaignStore } from './dynamo-store.ts';
 import { endpointOf, SignedDynamoDB } from './dynamodb-calls.ts';
@@ -18,15 +19,18 @@ export const storeFromEnv = (): DynamoCampaignStore => {
   return new DynamoCampaignStore(db, getStringFromEnv('TABLE_NAME'));
 };
 
+/** One provider, so one cached set of credentials, for every service a function calls. */
+let lambdaCredentials: AwsCredentialIdentityProvider | undefined;
+
 /**
  * Region and credentials of the signed calls (aws-request.ts), as the SDK clients take them: the
  * region from the environment, read at the first call; in the bundles, the Lambda part of the
  * credential chain (lambda-credentials.ts).
  */
-export const signedCallsFromEnv = () => ({
-  region: () => getStringFromEnv('AWS_REGION'),
-  credentials: defaultProvider(),
-});
+export const signedCallsFromEnv = () => {
+  lambdaCredentials ??= defaultProvider();
+  return { region: () => getStringFromEnv('AWS_REGION'), credentials: lambdaCredentials };
+};
 
 /** Step Functions as deployed: the campaign state machine's ARN from the environment the CDK construct sets. */
 export const engineFromEnv = (): StepFunctionsEngine =>

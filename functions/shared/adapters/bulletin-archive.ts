@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -79,12 +78,9 @@ export class S3BulletinArchive implements BulletinArchive {
       port: target.port,
       path: target.path,
       query: {},
-      headers: {
-        host: target.host,
-        ...headers,
-        'x-amz-content-sha256': createHash('sha256').update(payload).digest('hex'),
-      },
-      ...(body ? { body } : {}),
+      // The signer adds the payload's hash (x-amz-content-sha256) that S3 asks for: applyChecksum.
+      headers: { host: target.host, ...headers },
+      body: payload,
     });
     return send(
       target.protocol,
@@ -119,7 +115,7 @@ export class S3BulletinArchive implements BulletinArchive {
     const { bucket } = this.options;
     const target = this.target(campaignId, name);
     const answer = await this.signedRequest('GET', target, {});
-    if (answer.code === 404 || /<Code>NoSuchKey<\/Code>/.test(answer.text)) return null;
+    if (answer.code === 404) return null;
     if (answer.code < 200 || answer.code >= 300) {
       throw new Error(
         `S3 GetObject s3://${bucket}/${target.key} failed with HTTP ${answer.code}: ${answer.text.slice(0, 500)}`,

@@ -30,7 +30,7 @@ export interface DocumentCalls {
 }
 
 /** DynamoDB signs as `dynamodb` at dynamodb.<region>. */
-export const dynamoDbHost = { signingName: 'dynamodb', hostPrefix: 'dynamodb' } as const;
+const dynamoDbHost = { signingName: 'dynamodb', hostPrefix: 'dynamodb' } as const;
 
 /** The SDK's DynamoDB client makes 4 attempts, not the standard 3. */
 const DYNAMODB_ATTEMPTS = 4;

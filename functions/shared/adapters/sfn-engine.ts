@@ -58,5 +58,5 @@ export class StepFunctionsEngine implements WorkflowEngine {
 }
 
 /** An execution's ARN: the state machine's, with `execution` for `stateMachine` and the name appended. */
-export const executionArnOf = (stateMachineArn: string, executionName: string): string =>
+const executionArnOf = (stateMachineArn: string, executionName: string): string =>
   `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;

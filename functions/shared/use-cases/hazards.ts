@@ -1,5 +1,5 @@
 import type { CampaignDefinition } from '../domain/definition.ts';
-import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import { NotFoundError } from '../domain/errors.ts';
 import {
   applyHazardCommand,
   CLOSED_STATES,
