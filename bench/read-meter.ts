@@ -4,11 +4,11 @@ import type { DocumentCalls } from '../functions/shared/adapters/dynamodb-calls.
 /**
  * The store's DynamoDB calls with ReturnConsumedCapacity added to every read, summing what
  * DynamoDB says each cost: in all, and on indexes. Writes are not counted: the cases compare
- * reads. The store cannot scan: DocumentCalls has no Scan. Callers measure a span as the
- * difference of two readings.
+ * reads. The store can only Get and Query (DocumentCalls has no Scan), so `scans` stays 0 unless a
+ * case counts its own. Callers measure a span as the difference of two readings.
  */
 export const meterReads = (calls: DocumentCalls) => {
-  const meter = { total: 0, byIndex: 0 };
+  const meter = { total: 0, byIndex: 0, scans: 0 };
   const count = (indexName: string | undefined, consumed: ConsumedCapacity | undefined) => {
     meter.total += consumed?.CapacityUnits ?? 0;
     if (indexName) meter.byIndex += consumed?.CapacityUnits ?? 0;
