@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DateTime } from 'luxon';
 import type { CampaignDefinition, Unit } from '../functions/shared/domain/definition.ts';
 import { parseDefinition, parseDefinitionYaml } from '../functions/shared/domain/load-definition.ts';
+import { addCalendarDays } from '../functions/shared/domain/working-days.ts';
 
 /**
  * Benchmark campaigns, made from the shape of examples/safety-production.yaml rather than kept as
@@ -51,9 +51,9 @@ export const benchCampaign = async (shape: CampaignShape): Promise<CampaignDefin
     .map((t) => ({ ...t, participants: t.participants.filter((p) => ids.has(p)) }))
     .filter((t) => ids.has(t.lead));
 
-  const start = DateTime.fromISO(example.phases.mobilize.start);
-  const day = (weeks: number) => start.plus({ weeks }).toISODate() as string;
-  const lastDay = (weeks: number) => start.plus({ weeks }).minus({ days: 1 }).toISODate() as string;
+  const start = example.phases.mobilize.start;
+  const day = (weeks: number) => addCalendarDays(start, 7 * weeks);
+  const lastDay = (weeks: number) => addCalendarDays(start, 7 * weeks - 1);
   const { mobilize, rectify, inspect } = shape.weeks;
   const phases = {
     mobilize: { ...example.phases.mobilize, start: day(0), end: lastDay(mobilize) },
@@ -69,7 +69,7 @@ export const benchCampaign = async (shape: CampaignShape): Promise<CampaignDefin
   const span = (mobilize + rectify) * 7;
   const dated = tasks.map((t, i) => ({
     ...t,
-    due: start.plus({ days: Math.round(((i + 1) * span) / (tasks.length + 1)) }).toISODate() as string,
+    due: addCalendarDays(start, Math.round(((i + 1) * span) / (tasks.length + 1))),
   }));
   return parseDefinition(
     {

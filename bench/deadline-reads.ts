@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
+import { subHours } from 'date-fns';
 import {
   createTableFromTemplate,
   type DynamoDbLocal,
@@ -13,7 +14,7 @@ import { DynamoCampaignStore, hazardItem } from '../functions/shared/adapters/dy
 import { withoutUnits } from '../functions/shared/domain/definition.ts';
 import type { HazardRecord } from '../functions/shared/domain/hazard.ts';
 import { parseDefinitionYaml } from '../functions/shared/domain/load-definition.ts';
-import { instant, iso } from '../functions/shared/domain/schedule.ts';
+import { daysAfter, instant, iso } from '../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../functions/shared/domain/state.ts';
 import { checkDeadlines } from '../functions/shared/use-cases/check-deadlines.ts';
 import { initialState } from '../functions/shared/use-cases/launch-campaign.ts';
@@ -78,7 +79,7 @@ export const measureDeadlineReads = async (
   const units = def.organisation.units.map((u) => u.id);
   const item = (n: number): HazardRecord => {
     const due = n < options.due;
-    const deadline = due ? at : at.plus({ days: 7 + (n % 30) });
+    const deadline = due ? at : daysAfter(at, 7 + (n % 30), def.timeZone);
     return {
       id: `hz-bench${String(n).padStart(6, '0')}`,
       unitId: units[n % units.length] as string,
@@ -87,18 +88,18 @@ export const measureDeadlineReads = async (
       description: '灭火器压力不足、已过检验期，需更换并建立月检记录',
       urgency: 'yellow',
       reportedBy: '陈刚',
-      reportedAt: iso(at.minus({ days: 2 })),
+      reportedAt: iso(daysAfter(at, -2, def.timeZone)),
       state: 'rectifying',
       lastAction: 'accept',
       responsibleUnit: units[n % units.length] as string,
       measures: '更换合格灭火器并建立月检记录',
       deadline: iso(deadline),
-      deadlineSetAt: iso(at.minus({ days: 2 })),
+      deadlineSetAt: iso(daysAfter(at, -2, def.timeZone)),
       deadlineRound: 1,
       failedVerifications: 0,
       declines: 0,
       version: 3,
-      updatedAt: iso(at.minus({ days: 2 })),
+      updatedAt: iso(daysAfter(at, -2, def.timeZone)),
       // Notice and due-soon reminder already sent: next is rung 1 at the deadline.
       nextCheckAt: iso(deadline),
       sent: ['notice#1', 'dueSoon#1'],
@@ -134,7 +135,7 @@ export const measureDeadlineReads = async (
     phase: 'rectify',
     phaseStatus: 'running',
     window: { start: '2027-02-28T16:00:00.000Z', end: '2027-03-21T16:00:00.000Z' },
-    at: iso(at.minus({ hours: 1 })),
+    at: iso(subHours(at, 1)),
     lastMoment: 'deadlines',
     next: { at: iso(at), action: 'checkDeadlines', moment: 'deadlines' },
   });

@@ -1,3 +1,4 @@
+import { subHours } from 'date-fns';
 import { createTableFromTemplate, documentClient, localCalls } from '../../bin/local/dynamodb-local.ts';
 import { synthesize } from '../../bin/local/synthesized.ts';
 import { FileBulletinArchive } from '../../functions/shared/adapters/bulletin-archive.ts';
@@ -6,10 +7,12 @@ import { keys } from '../../functions/shared/adapters/table-design.ts';
 import type { ReportRecord } from '../../functions/shared/domain/records.ts';
 import {
   cutoffsFrom,
+  daysAfter,
   definedWindow,
   type Instant,
   instant,
   iso,
+  localDate,
 } from '../../functions/shared/domain/schedule.ts';
 import { launchCampaign } from '../../functions/shared/use-cases/launch-campaign.ts';
 import { publishBulletin } from '../../functions/shared/use-cases/publish-bulletin.ts';
@@ -42,7 +45,7 @@ const bulletinCase: BenchCase = {
       units,
       weeks: { mobilize: 1, rectify: 8, inspect: 2 },
     });
-    const launchAt = instant(`${def.phases.mobilize.start}T09:00:00+08:00`).minus({ days: 3 });
+    const launchAt = daysAfter(instant(`${def.phases.mobilize.start}T09:00:00+08:00`), -3, def.timeZone);
     await launchCampaign(store, { start: async () => true, stop: async () => {} }, def, launchAt, {
       actor: 'bench',
     });
@@ -52,9 +55,9 @@ const bulletinCase: BenchCase = {
     const cutoff = cutoffsFrom(
       def.reporting,
       def.timeZone,
-      definedWindow(def, 'rectify').start.plus({ days: 1 }),
+      daysAfter(definedWindow(def, 'rectify').start, 1, def.timeZone),
     ).next().value as Instant;
-    const period = cutoff.setZone(def.timeZone).toISODate() as string;
+    const period = localDate(cutoff, def.timeZone);
     const cutoffIso = iso(cutoff);
     const reports: ReportRecord[] = reporting.map((u, i) => ({
       campaignId: def.id,
@@ -62,9 +65,9 @@ const bulletinCase: BenchCase = {
       period,
       cutoff: cutoffIso,
       version: 1,
-      submittedAt: iso(cutoff.minus({ hours: 5 })),
+      submittedAt: iso(subHours(cutoff, 5)),
       submittedBy: u.liaison.name,
-      firstSubmittedAt: iso(cutoff.minus({ hours: 5 })),
+      firstSubmittedAt: iso(subHours(cutoff, 5)),
       onTime: i % 7 !== 0,
       lateBySeconds: i % 7 === 0 ? 3600 : 0,
       content: {

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { localTime as localTimeIn } from '../../functions/shared/domain/schedule.ts';
 import { type ApiClient, ApiError } from './api-client.ts';
 
 /** Human output: instants in the campaign's time zone, and the server's clock. */
@@ -9,7 +9,7 @@ export const zoneOf = async (api: ApiClient, campaignId: string): Promise<string
 
 /** An instant as local date and time in `zone`, e.g. 2027-03-02 09:00. */
 export const localTime = (iso: string | null | undefined, zone: string): string =>
-  iso ? DateTime.fromISO(iso).setZone(zone).toFormat('yyyy-MM-dd HH:mm') : '';
+  iso ? localTimeIn(iso, zone) : '';
 
 /**
  * The server's now: the local server's virtual clock when it has one (GET /_local/clock), else the

@@ -1,7 +1,8 @@
+import { addHours } from 'date-fns';
 import type { CampaignDefinition, Unit } from '../../functions/shared/domain/definition.ts';
 import type { HazardCommandInput, ReportHazardInput } from '../../functions/shared/domain/hazard.ts';
 import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
-import { type Instant, iso } from '../../functions/shared/domain/schedule.ts';
+import { daysAfter, type Instant, iso } from '../../functions/shared/domain/schedule.ts';
 import { actOnHazard, reportHazard } from '../../functions/shared/use-cases/hazards.ts';
 
 /**
@@ -35,7 +36,7 @@ const pick = (units: Unit[], i: number): Unit => units[i % units.length] as Unit
 const deadline =
   (start: Instant, day: number, hour = 18) =>
   (): string =>
-    iso(start.plus({ days: day, hours: hour }));
+    iso(addHours(daysAfter(start, day, 'UTC'), hour));
 
 export const planHazards = (
   store: CampaignStore,
@@ -312,7 +313,7 @@ export const planHazards = (
   for (const scenario of scenarios) {
     const ids: { id?: string } = {};
     const reporter = reporterOf(scenario.unit);
-    const reportAt = s.plus({ days: scenario.day, hours: scenario.hour });
+    const reportAt = addHours(daysAfter(s, scenario.day, 'UTC'), scenario.hour);
     schedule(reportAt, `${reporter} reports hazard ${scenario.key} in ${scenario.unit.id}`, async () => {
       const item = await reportHazard(
         store,
@@ -326,7 +327,7 @@ export const planHazards = (
       ids.id = item.id;
     });
     for (const step of scenario.steps) {
-      const at = s.plus({ days: step.day, hours: step.hour });
+      const at = addHours(daysAfter(s, step.day, 'UTC'), step.hour);
       const actor =
         step.by === 'office'
           ? office

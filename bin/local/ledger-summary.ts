@@ -3,7 +3,7 @@ import { isOverdue } from '../../functions/shared/domain/hazard.ts';
 import { LADDER } from '../../functions/shared/domain/hazard-notices.ts';
 import { STATE_LABELS } from '../../functions/shared/domain/ledger-export.ts';
 import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
-import { instant } from '../../functions/shared/domain/schedule.ts';
+import { instant, localTime } from '../../functions/shared/domain/schedule.ts';
 import { countLedger, type UnitLedgerCounts } from '../../functions/shared/use-cases/hazards.ts';
 
 /** The hazard ledger as the local run's summary shows it: every item, and the counts per unit. */
@@ -54,7 +54,7 @@ export const ledgerSummary = async (
   const names = new Map(def.organisation.units.map((u) => [u.id, u.name]));
   const name = (id: string) => names.get(id) ?? id;
   const at = asOf ? instant(asOf) : null;
-  const local = (iso: string) => instant(iso).setZone(def.timeZone).toFormat('yyyy-MM-dd HH:mm');
+  const local = (iso: string) => localTime(iso, def.timeZone);
   const counts = at
     ? countLedger(hazards, [...names.keys()], at)
         .filter((c) => c.total > 0)
@@ -62,7 +62,7 @@ export const ledgerSummary = async (
     : [];
   const sum = (key: keyof UnitLedgerCounts) => counts.reduce((n, c) => n + Number(c[key]), 0);
   return {
-    asOf: at ? local(at.toISO() as string) : null,
+    asOf: at ? localTime(at, def.timeZone) : null,
     items: hazards.map((h) => ({
       id: h.id,
       foundIn: name(h.unitId),

@@ -1,12 +1,13 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
+import { addHours } from 'date-fns';
 import { outboxLine } from '../../functions/shared/adapters/notifiers.ts';
 import { escapeXml } from '../../functions/shared/domain/bulletin/chart.ts';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
 import { ledgerCsv, ledgerRows } from '../../functions/shared/domain/ledger-export.ts';
 import type { CampaignStore, Notifier } from '../../functions/shared/domain/ports.ts';
 import type { BulletinRecord } from '../../functions/shared/domain/records.ts';
-import { definedWindow, instant, iso } from '../../functions/shared/domain/schedule.ts';
+import { daysAfter, definedWindow, instant, iso, localTime } from '../../functions/shared/domain/schedule.ts';
 import type { CampaignState, CampaignStateInput } from '../../functions/shared/domain/state.ts';
 import type { DynamoDbLocal } from './dynamodb-local.ts';
 import { writeLedgerXlsx } from './ledger-xlsx.ts';
@@ -51,7 +52,7 @@ const progressPrinter = (
   print: (line: string) => void,
 ): StepObserver => ({
   async after(task, input: CampaignState, output: CampaignState) {
-    const when = instant(input.next.at).setZone(def.timeZone).toFormat('yyyy-MM-dd HH:mm');
+    const when = localTime(input.next.at, def.timeZone);
     const where = `${input.phase}${input.round ? ` r${input.round}` : ''}`;
     if (task === 'StartPhase') print(`${when}  ▶ ${where} starts`);
     else if (task === 'ClosePhase') print(`${when}  ■ ${where} closes`);
@@ -147,10 +148,8 @@ export const playCampaign = async (def: CampaignDefinition, options: PlayOptions
       progressPrinter(def, runtime.store, print),
     );
     // The office launches a few days ahead of mobilisation, at 09:00 local time.
-    const launchAt = definedWindow(def, 'mobilize').start.minus({ days: 3 }).plus({ hours: 9 });
-    print(
-      `launching ${def.id} at ${launchAt.setZone(def.timeZone).toFormat('yyyy-MM-dd HH:mm')} (${def.timeZone})`,
-    );
+    const launchAt = addHours(daysAfter(definedWindow(def, 'mobilize').start, -3, 'UTC'), 9);
+    print(`launching ${def.id} at ${localTime(launchAt, def.timeZone)} (${def.timeZone})`);
     const launched = await runtime.launch(def, iso(launchAt), {
       actor: 'office-admin',
       limits: options.limits,

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import { addHours, addMinutes, subHours, subMinutes } from 'date-fns';
 import { itemsForScore } from '../../functions/shared/domain/checklist.ts';
 import type { CampaignDefinition, Unit } from '../../functions/shared/domain/definition.ts';
 import { cutoffOfPeriod } from '../../functions/shared/domain/periods.ts';
 import type { CampaignStore, WorkflowEngine } from '../../functions/shared/domain/ports.ts';
 import type { ReportField } from '../../functions/shared/domain/report-content.ts';
-import { type Instant, instant, iso } from '../../functions/shared/domain/schedule.ts';
+import { daysAfter, type Instant, instant, iso } from '../../functions/shared/domain/schedule.ts';
 import type { CampaignState } from '../../functions/shared/domain/state.ts';
 import { completeTask, recordInspection } from '../../functions/shared/use-cases/actors.ts';
 import { closeCampaign } from '../../functions/shared/use-cases/controls.ts';
@@ -97,7 +98,7 @@ export class CampaignSimulator implements StepObserver {
 
   private schedule(at: Instant, what: string, act: () => Promise<unknown>): void {
     this.planned.push({ at, what, act });
-    this.planned.sort((a, b) => a.at.toMillis() - b.at.toMillis());
+    this.planned.sort((a, b) => a.at.getTime() - b.at.getTime());
   }
 
   private async units(round: number): Promise<Unit[]> {
@@ -108,7 +109,7 @@ export class CampaignSimulator implements StepObserver {
   private planTasks(now: Instant): void {
     for (const task of this.def.tasks) {
       if (task.id === this.plan.overdueTask) continue;
-      const at = taskDueAt(this.def, task).minus({ hours: 30 + roll(task.id) });
+      const at = subHours(taskDueAt(this.def, task), 30 + roll(task.id));
       this.schedule(at > now ? at : now, `${task.lead} finishes task ${task.id}`, () =>
         completeTask(
           this.store,
@@ -127,11 +128,11 @@ export class CampaignSimulator implements StepObserver {
       // ~12% late by 1–20 h, ~8% in the last two hours after the final reminder, the rest on time.
       const at =
         r < 12
-          ? cutoff.plus({ hours: 1 + (r % 20) })
+          ? addHours(cutoff, 1 + (r % 20))
           : r < 20
-            ? cutoff.minus({ minutes: 30 + r })
-            : cutoff.minus({ hours: 3 + (r % 18) });
-      const when = at > now ? at : now.plus({ minutes: 1 });
+            ? subMinutes(cutoff, 30 + r)
+            : subHours(cutoff, 3 + (r % 18));
+      const when = at > now ? at : addMinutes(now, 1);
       // Hazards found fall and fixes catch up as the campaign goes on, as the plans hope.
       const week = this.periods.size;
       const found = Math.max(1, 2 + (r % 9) - Math.floor(week / 3));
@@ -157,7 +158,7 @@ export class CampaignSimulator implements StepObserver {
       this.schedule(when, `${unit.id} reports ${period}`, submit(when, false));
       // About one report in six is corrected an hour later: a second version, the first kept.
       if (r % 6 === 1) {
-        const again = when.plus({ hours: 1 });
+        const again = addHours(when, 1);
         this.schedule(again, `${unit.id} corrects its ${period} report`, submit(again, true));
       }
     }
@@ -172,7 +173,7 @@ export class CampaignSimulator implements StepObserver {
         : unit.id === this.plan.failingUnit
           ? 86
           : 81 + (roll(unit.id, 'score') % 18);
-      const at = start.plus({ days: 1, hours: 2 + (roll(unit.id) % 6) });
+      const at = addHours(start, 24 + 2 + (roll(unit.id) % 6));
       this.schedule(at, `inspection of ${unit.id}: ${score}`, () =>
         recordInspection(
           this.store,
@@ -215,7 +216,7 @@ export class CampaignSimulator implements StepObserver {
       await this.planInspections(state);
     }
     if (state.next.moment === 'monthlyCheck' && ++this.monthlyChecks === this.plan.monthlyChecksBeforeClose) {
-      const at = next.plus({ days: 3 });
+      const at = daysAfter(next, 3, 'UTC');
       this.schedule(at, 'the office closes the campaign', async () => {
         await closeCampaign(
           this.store,

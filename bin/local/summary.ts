@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
 import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
-import { instant } from '../../functions/shared/domain/schedule.ts';
+import { instant, localTime } from '../../functions/shared/domain/schedule.ts';
 import { phaseName } from '../../functions/shared/use-cases/phase-steps.ts';
 import { type LedgerSummary, ledgerSummary, ledgerSummaryMarkdown } from './ledger-summary.ts';
 import type { ExecutionRecord } from './runtime.ts';
@@ -42,7 +42,7 @@ export interface CampaignSummary {
   ledger: LedgerSummary;
 }
 
-const local = (iso: string, zone: string) => instant(iso).setZone(zone).toFormat('yyyy-MM-dd HH:mm');
+const local = (iso: string, zone: string) => localTime(iso, zone);
 
 const lateText = (seconds: number) => {
   const h = Math.floor(seconds / 3600);
@@ -75,7 +75,8 @@ export const summarize = async (
 
   const first = phases[0]?.startedAt;
   const last = phases.at(-1)?.closedAt ?? record?.closedAt ?? phases.at(-1)?.startedAt;
-  const campaignWeeks = first && last ? instant(last).diff(instant(first), 'weeks').weeks : 0;
+  const campaignWeeks =
+    first && last ? (instant(last).getTime() - instant(first).getTime()) / (7 * 86_400_000) : 0;
 
   return {
     campaign: { id: def.id, title: def.title, status: record?.status ?? 'unknown', timeZone: zone },

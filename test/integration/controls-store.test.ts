@@ -4,7 +4,7 @@ import type { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo
 import { keys } from '../../functions/shared/adapters/table-design.ts';
 import { ConflictError } from '../../functions/shared/domain/errors.ts';
 import type { ControlChange } from '../../functions/shared/domain/ports.ts';
-import { instant, iso } from '../../functions/shared/domain/schedule.ts';
+import { daysAfter, instant, iso } from '../../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../../functions/shared/domain/state.ts';
 import {
   advancePhase,
@@ -230,9 +230,14 @@ describe('DynamoCampaignStore.listCampaigns (the registry partition)', () => {
     const { store, doc, tableName } = await freshStore();
     const engine = new RecordingEngine();
     await launchCampaign(store, engine, minimal(), LAUNCH, { actor: ADMIN });
-    await createCampaign(store, { ...minimal(), id: 'draft-2027', title: '草稿' }, LAUNCH.plus({ days: 1 }), {
-      actor: ADMIN,
-    });
+    await createCampaign(
+      store,
+      { ...minimal(), id: 'draft-2027', title: '草稿' },
+      daysAfter(LAUNCH, 1, 'UTC'),
+      {
+        actor: ADMIN,
+      },
+    );
     // A registry entry whose campaign item never got written (the create crashed in between).
     await doc.send(
       new PutCommand({

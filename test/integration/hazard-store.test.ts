@@ -1,3 +1,4 @@
+import { addHours } from 'date-fns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoCampaignStore } from '../../functions/shared/adapters/dynamo-store.ts';
 import { ConflictError } from '../../functions/shared/domain/errors.ts';
@@ -14,7 +15,7 @@ import { freshStore } from '../support/local-db.ts';
 
 const T0 = instant('2027-03-02T09:00:00+08:00');
 const ctx = (actor = '陈刚', hours = 0): HazardContext => ({
-  at: T0.plus({ hours }),
+  at: addHours(T0, hours),
   actor,
   actorIsOffice: actor === '李明',
   unitExists: () => true,

@@ -43,7 +43,7 @@ export const apiWorld = async (
       logger,
       checkResponses: true,
       afterWorkflowChange: async (at) => {
-        moved.push(at.toISO());
+        moved.push(at.toISOString());
       },
     }),
     'api-work': makeApiWorkHandler({
@@ -53,7 +53,7 @@ export const apiWorld = async (
       logger,
       checkResponses: true,
       afterWorkflowChange: async (at) => {
-        moved.push(at.toISO());
+        moved.push(at.toISOString());
       },
     }),
     'api-notifications': makeApiNotificationsHandler({ store, logger, checkResponses: true }),

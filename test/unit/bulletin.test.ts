@@ -10,7 +10,7 @@ import { presentBulletin } from '../../functions/shared/domain/bulletin/present.
 import { CampaignDefinition, type Unit } from '../../functions/shared/domain/definition.ts';
 import { parseDefinitionYaml } from '../../functions/shared/domain/load-definition.ts';
 import type { ReportRecord } from '../../functions/shared/domain/records.ts';
-import { instant, iso } from '../../functions/shared/domain/schedule.ts';
+import { daysAfter, instant, iso } from '../../functions/shared/domain/schedule.ts';
 import { MAIL_ANNEX_ROWS } from '../../functions/shared/use-cases/publish-bulletin.ts';
 
 /** The bulletin's figures and its three formats, as pure functions of reports and earlier bulletins. */
@@ -62,7 +62,7 @@ const input = (over: Partial<BulletinInput> = {}): BulletinInput => ({
   period: '2027-03-15',
   opensAt: OPENS,
   cutoff: CUTOFF,
-  compiledAt: CUTOFF.plus({ days: 1 }),
+  compiledAt: daysAfter(CUTOFF, 1, 'UTC'),
   phase: 'rectify',
   round: 0,
   units: [unit('a', '甲社区'), unit('b', '乙社区'), unit('c', '丙社区')],
@@ -99,7 +99,7 @@ describe('compileBulletin', () => {
       input({
         period: '2027-03-08',
         cutoff: OPENS,
-        opensAt: OPENS.minus({ weeks: 1 }),
+        opensAt: daysAfter(OPENS, -7, 'UTC'),
         reports: [reportOf('a', { period: '2027-03-08' }, 10, 1)],
       }),
     ).record;

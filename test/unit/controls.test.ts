@@ -1,3 +1,4 @@
+import { addHours } from 'date-fns';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../functions/shared/domain/errors.ts';
 import type { CampaignStatus } from '../../functions/shared/domain/records.ts';
@@ -537,7 +538,7 @@ describe('advancePhase', () => {
   it('starts a phase the campaign waits for at once', async () => {
     // Prepare: launched two days before mobilisation starts
     const { store, engine } = await launched();
-    const at = LAUNCH.plus({ hours: 1 });
+    const at = addHours(LAUNCH, 1);
 
     // Act
     await advancePhase(store, engine, input('提前动员'), at);
@@ -685,7 +686,7 @@ describe('extendPhase', () => {
 
     // Act
     const notStarted = await conflictOf(() =>
-      extendPhase(pending.store, pending.engine, { ...input('x'), days: 7 }, LAUNCH.plus({ hours: 1 })),
+      extendPhase(pending.store, pending.engine, { ...input('x'), days: 7 }, addHours(LAUNCH, 1)),
     );
     const endless = await conflictOf(() =>
       extendPhase(longTerm.store, longTerm.engine, { ...input('x'), days: 7 }, local('2027-04-02T10:00')),
@@ -776,7 +777,7 @@ describe('closeCampaign', () => {
     const { store, engine } = await launched();
 
     // Act
-    const result = await closeCampaign(store, engine, input('方案调整'), LAUNCH.plus({ hours: 1 }));
+    const result = await closeCampaign(store, engine, input('方案调整'), addHours(LAUNCH, 1));
 
     // Assess
     expect(await store.listNotifications(CAMPAIGN)).toEqual([]);
@@ -794,7 +795,7 @@ describe('closeCampaign', () => {
 
     // Act
     await closeCampaign(paused.store, paused.engine, input('上级通知提前结束'), local('2027-03-04T10:00'));
-    await closeCampaign(draft.store, draft.engine, input('方案作废'), LAUNCH.plus({ hours: 1 }));
+    await closeCampaign(draft.store, draft.engine, input('方案作废'), addHours(LAUNCH, 1));
 
     // Assess
     expect(paused.engine.stops.map((s) => s.name)).toEqual(['minimal-2027-g1']);
@@ -811,14 +812,14 @@ describe('closeCampaign', () => {
     await recordFailure(store, { state, error: { Error: 'Lambda.Unknown', Cause: 'boom' } });
 
     // Act
-    const result = await closeCampaign(store, engine, input('修正方案后重新发起'), LAUNCH.plus({ hours: 2 }));
+    const result = await closeCampaign(store, engine, input('修正方案后重新发起'), addHours(LAUNCH, 2));
 
     // Assess
     expect(result).toMatchObject({ status: 'closed', executionName: 'minimal-2027-g2' });
     expect(engine.stops).toEqual([]);
     const drained = await step(store, stateOf(engine, 1));
     const notifier = new RecordingNotifier();
-    await notifyPending(store, notifier, drained, { now: iso(LAUNCH.plus({ hours: 2 })) });
+    await notifyPending(store, notifier, drained, { now: iso(addHours(LAUNCH, 2)) });
     expect((await store.listNotifications(CAMPAIGN)).map((n) => [n.kind, n.status])).toEqual([
       ['workflowFailure', 'sent'],
     ]);

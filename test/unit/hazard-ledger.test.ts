@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { addHours, addMinutes, addSeconds } from 'date-fns';
 import { describe, expect, it } from 'vitest';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
 import {
@@ -269,14 +270,8 @@ describe('ledger lists and counts', () => {
     const onSpot = await report(store, t, { description: 'a', fixedOnSpot: { text: '当场整改' } });
     const verified = await report(store, t, { description: 'b' });
     await act(store, verified.id, OFFICE, { action: 'order', measures: 'x' }, t);
-    await act(
-      store,
-      verified.id,
-      '刘洋',
-      { action: 'submit', evidence: { text: 'ok' } },
-      t.plus({ minutes: 30 }),
-    );
-    await act(store, verified.id, OFFICE, { action: 'verify', passed: true }, t.plus({ minutes: 40 }));
+    await act(store, verified.id, '刘洋', { action: 'submit', evidence: { text: 'ok' } }, addMinutes(t, 30));
+    await act(store, verified.id, OFFICE, { action: 'verify', passed: true }, addMinutes(t, 40));
     const unfixed = await report(store, t, { description: 'c' });
     await act(store, unfixed.id, OFFICE, { action: 'close', reason: '移交执法部门' }, t);
     const overdue = await report(store, t, { description: 'd' });
@@ -288,8 +283,8 @@ describe('ledger lists and counts', () => {
     await act(store, police.id, OFFICE, { action: 'order', measures: 'x' }, t);
 
     // Act: three hours later the red orders (2 h) are overdue, the blue one (72 h) is not
-    const counts = await ledgerCounts(store, CAMPAIGN, t.plus({ hours: 3 }));
-    const overdueList = await listLedger(store, CAMPAIGN, { overdue: true }, t.plus({ hours: 3 }));
+    const counts = await ledgerCounts(store, CAMPAIGN, addHours(t, 3));
+    const overdueList = await listLedger(store, CAMPAIGN, { overdue: true }, addHours(t, 3));
     const byUnit = await listLedger(store, CAMPAIGN, { unitId: 'police-station' }, t);
     const byState = await listLedger(store, CAMPAIGN, { state: 'declined' }, t);
 
@@ -456,7 +451,7 @@ describe('deadline check on the ledger (escalation ladder across ticks)', () => 
           item.id,
           '王店主',
           { action: 'submit', evidence: { text: `第${n + 1}次整改` } },
-          at(`2027-03-07T12:4${n}`).plus({ seconds: 30 }),
+          addSeconds(at(`2027-03-07T12:4${n}`), 30),
         );
     }
 

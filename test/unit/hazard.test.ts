@@ -1,3 +1,4 @@
+import { addHours } from 'date-fns';
 import { describe, expect, it } from 'vitest';
 import {
   ConflictError,
@@ -17,7 +18,7 @@ import {
   reportHazard,
 } from '../../functions/shared/domain/hazard.ts';
 import { dueHazardNotices, nextHazardCheck } from '../../functions/shared/domain/hazard-notices.ts';
-import { type Instant, instant } from '../../functions/shared/domain/schedule.ts';
+import { daysAfter, type Instant, instant } from '../../functions/shared/domain/schedule.ts';
 
 const T0 = instant('2027-03-02T09:00:00+08:00');
 const REPORTER = '陈刚';
@@ -55,21 +56,21 @@ const rectifying = (): HazardRecord => play(ordered(), [{ action: 'accept' }, ct
 const submitted = (): HazardRecord =>
   play(rectifying(), [
     { action: 'submit', evidence: { text: '已更换2具灭火器', photos: ['photos/a.jpg'] } },
-    ctx({ actor: '刘洋', at: T0.plus({ hours: 5 }) }),
+    ctx({ actor: '刘洋', at: addHours(T0, 5) }),
   ]);
 const failAgain = (item: HazardRecord, n: number): HazardRecord =>
   play(
     item,
     [
-      { action: 'verify', passed: false, reason: '压力不足', deadline: iso(T0.plus({ days: 3 + n })) },
-      ctx({ at: T0.plus({ days: n, hours: 6 }) }),
+      { action: 'verify', passed: false, reason: '压力不足', deadline: iso(daysAfter(T0, 3 + n, 'UTC')) },
+      ctx({ at: addHours(daysAfter(T0, n, 'UTC'), 6) }),
     ],
     [
       { action: 'submit', evidence: { text: `第${n + 1}次整改` } },
-      ctx({ actor: '刘洋', at: T0.plus({ days: n, hours: 7 }) }),
+      ctx({ actor: '刘洋', at: addHours(daysAfter(T0, n, 'UTC'), 7) }),
     ],
   );
-const iso = (at: Instant): string => at.toISO() as string;
+const iso = (at: Instant): string => at.toISOString();
 
 const refusal = (act: () => unknown): Error => {
   try {
@@ -97,7 +98,7 @@ describe('hazard lifecycle (the domain state machine)', () => {
       { ...REPORT, fixedOnSpot: { text: '当场清理堵塞通道的杂物', photos: ['p/1.jpg'] } },
       ctx(),
     );
-    expect(item).toMatchObject({ state: 'fixedOnSpot', closedAt: iso(T0.toUTC()) });
+    expect(item).toMatchObject({ state: 'fixedOnSpot', closedAt: iso(T0) });
     expect(event.to).toBe('fixedOnSpot');
     expect(nextHazardCheck(item)).toBeUndefined();
   });
@@ -128,7 +129,7 @@ describe('hazard lifecycle (the domain state machine)', () => {
     const v = applyHazardCommand(
       s.item,
       { action: 'verify', passed: true },
-      ctx({ at: T0.plus({ days: 1 }) }),
+      ctx({ at: daysAfter(T0, 1, 'UTC') }),
     );
 
     expect(o.item).toMatchObject({
@@ -217,7 +218,7 @@ describe('hazard lifecycle (the domain state machine)', () => {
     const { item, event } = applyHazardCommand(
       closed,
       { action: 'reopen', reason: '复发', deadline: '2027-03-10T18:00:00+08:00' },
-      office(T0.plus({ days: 2 })),
+      office(daysAfter(T0, 2, 'UTC')),
     );
     expect(item).toMatchObject({
       state: 'rectifying',
@@ -457,15 +458,12 @@ describe('hazard notices (what the deadline check owes)', () => {
 
   it('a submitted item owes nothing; a declined one owes the office; supervision is owed once', () => {
     expect(nextHazardCheck(submitted())).toBeUndefined();
-    const declined = play(ordered(), [
-      { action: 'decline', reason: 'x' },
-      ctx({ at: T0.plus({ hours: 1 }) }),
-    ]);
-    expect(dueHazardNotices(declined, T0.plus({ hours: 1 })).send).toEqual(['declined#1']);
+    const declined = play(ordered(), [{ action: 'decline', reason: 'x' }, ctx({ at: addHours(T0, 1) })]);
+    expect(dueHazardNotices(declined, addHours(T0, 1)).send).toEqual(['declined#1']);
     const supervised = failAgain(failAgain(failAgain(submitted(), 0), 1), 2);
-    const owed = dueHazardNotices(supervised, T0.plus({ days: 2, hours: 8 })).send;
+    const owed = dueHazardNotices(supervised, addHours(daysAfter(T0, 2, 'UTC'), 8)).send;
     expect(owed.filter((k) => k === 'supervised')).toHaveLength(1);
     const after = { ...supervised, sent: [...supervised.sent, 'supervised'] };
-    expect(dueHazardNotices(after, T0.plus({ days: 30 })).send).not.toContain('supervised');
+    expect(dueHazardNotices(after, daysAfter(T0, 30, 'UTC')).send).not.toContain('supervised');
   });
 });

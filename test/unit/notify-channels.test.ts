@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { RobotNotifier } from '../../functions/shared/adapters/channels/robots.ts';
 import { StaticSecretSource } from '../../functions/shared/adapters/channels/secrets.ts';
@@ -11,6 +10,7 @@ import type { Robot } from '../../functions/shared/domain/definition.ts';
 import { DefinitionError } from '../../functions/shared/domain/errors.ts';
 import { parseDefinitionYaml } from '../../functions/shared/domain/load-definition.ts';
 import type { Notification } from '../../functions/shared/domain/records.ts';
+import { localDateTime } from '../../functions/shared/domain/schedule.ts';
 import {
   type Delivery,
   DeliveryError,
@@ -72,13 +72,13 @@ describe('DingTalk signing', () => {
 
 describe('quiet hours', () => {
   const quiet = { start: '22:00', end: '07:30' };
-  const at = (local: string) => DateTime.fromISO(local, { zone: 'Asia/Shanghai' });
+  const at = (local: string) => localDateTime(local.slice(0, 10), local.slice(11), 'Asia/Shanghai');
 
   it('defers from 22:00 to 07:30 the next morning, and from after midnight to 07:30 that morning', () => {
-    expect(quietUntil(at('2026-10-08T22:00'), quiet, 'Asia/Shanghai')?.toISO()).toBe(
+    expect(quietUntil(at('2026-10-08T22:00'), quiet, 'Asia/Shanghai')?.toISOString()).toBe(
       '2026-10-08T23:30:00.000Z',
     );
-    expect(quietUntil(at('2026-10-09T03:15'), quiet, 'Asia/Shanghai')?.toISO()).toBe(
+    expect(quietUntil(at('2026-10-09T03:15'), quiet, 'Asia/Shanghai')?.toISOString()).toBe(
       '2026-10-08T23:30:00.000Z',
     );
   });
@@ -91,7 +91,7 @@ describe('quiet hours', () => {
 
   it('handles a window that does not wrap midnight (a lunch break)', () => {
     const lunch = { start: '12:00', end: '14:00' };
-    expect(quietUntil(at('2026-10-09T12:30'), lunch, 'Asia/Shanghai')?.toISO()).toBe(
+    expect(quietUntil(at('2026-10-09T12:30'), lunch, 'Asia/Shanghai')?.toISOString()).toBe(
       '2026-10-09T06:00:00.000Z',
     );
     expect(quietUntil(at('2026-10-09T14:00'), lunch, 'Asia/Shanghai')).toBeNull();

@@ -1,9 +1,10 @@
+import { addHours } from 'date-fns';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
 import { NotFoundError } from '../../functions/shared/domain/errors.ts';
 import { toNotification } from '../../functions/shared/domain/notifications.ts';
 import type { Notification, TaskRecord } from '../../functions/shared/domain/records.ts';
-import { instant, iso } from '../../functions/shared/domain/schedule.ts';
+import { daysAfter, instant, iso } from '../../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../../functions/shared/domain/state.ts';
 import { completeTask, recordInspection } from '../../functions/shared/use-cases/actors.ts';
 import { checkDeadlines } from '../../functions/shared/use-cases/check-deadlines.ts';
@@ -175,7 +176,7 @@ describe('launchCampaign', () => {
     const writes = store.writes;
 
     // Act
-    const again = await launchCampaign(store, engine, minimal(), LAUNCH.plus({ hours: 1 }), {
+    const again = await launchCampaign(store, engine, minimal(), addHours(LAUNCH, 1), {
       actor: 'someone-else',
     });
 
@@ -400,7 +401,7 @@ describe('advance and continueAsNew', () => {
   it('continues as new at the end of a generation older than maxGenerationDays, waking no later', async () => {
     // Prepare
     const { store, engine, state } = await launched({ limits: { maxGenerationDays: 10 } });
-    const generationEnd = LAUNCH.plus({ days: 10 });
+    const generationEnd = daysAfter(LAUNCH, 10, 'UTC');
 
     // Act
     const { state: end, taken } = await walk(store, state, nextIs('continueAsNew'));

@@ -1,4 +1,5 @@
-import { DateTime, IANAZone } from 'luxon';
+import { tzOffset } from '@date-fns/tz';
+import { isValid, parseISO } from 'date-fns';
 import * as z from 'zod/mini';
 import { LocalDate } from './local-date.ts';
 import { ReportField } from './report-content.ts';
@@ -41,7 +42,8 @@ export const TimeOfDay = z
   .check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM between 00:00 and 23:59'));
 
 export const TimeZone = z.string().check(
-  z.refine((zone) => IANAZone.isValidZone(zone), {
+  // Intl knows the zone when it can tell its offset: NaN answers a name it does not know.
+  z.refine((zone) => !Number.isNaN(tzOffset(zone, new Date(0))), {
     error: 'must be an IANA time zone such as Asia/Shanghai',
   }),
 );
@@ -396,7 +398,12 @@ const checkContacts = (def: z.infer<typeof CampaignDefinitionShape>, ctx: Refine
   }
 };
 
-const dayNumber = (date: string): number => DateTime.fromISO(date, { zone: 'utc' }).toMillis() / 86_400_000;
+/**
+ * Days since 1970-01-01 (a date-only ISO string is read as UTC midnight). NaN for a date that does
+ * not exist (2027-02-30, refused by its own field), so no rule compares it: Date.parse would roll it over.
+ */
+const dayNumber = (date: string): number =>
+  isValid(parseISO(date)) ? Date.parse(date) / 86_400_000 : Number.NaN;
 
 type DefinitionShape = z.output<typeof CampaignDefinitionShape>;
 

@@ -1,8 +1,9 @@
+import { addHours, subHours } from 'date-fns';
 import type { CampaignDefinition, Unit } from './definition.ts';
 import { DEADLINE_STATES, type HazardRecord, isOpen, URGENCY_HOURS } from './hazard.ts';
 import { type Draft, leadingGroupLeader, liaisonOf, officeHead, unitLeaderOf } from './notifications.ts';
 import type { Recipient } from './records.ts';
-import { type Instant, instant, iso } from './schedule.ts';
+import { type Instant, instant, iso, localTime } from './schedule.ts';
 
 /**
  * What the ledger owes people, and when: the rectification notice when a deadline is set, a
@@ -49,11 +50,11 @@ const scheduled = (item: HazardRecord): Owed[] => {
     const deadline = instant(item.deadline);
     const setAt = instant(item.deadlineSetAt);
     owed.push({ key: `notice#${round}`, at: setAt });
-    const soon = deadline.minus({ hours: dueSoonLeadHours(item) });
+    const soon = subHours(deadline, dueSoonLeadHours(item));
     if (soon > setAt) owed.push({ key: `dueSoon#${round}`, at: soon });
     const step = URGENCY_HOURS[item.urgency];
     LADDER.forEach((_, i) => {
-      owed.push({ key: `overdue#${round}#${i + 1}`, at: deadline.plus({ hours: step * i }) });
+      owed.push({ key: `overdue#${round}#${i + 1}`, at: addHours(deadline, step * i) });
     });
   }
   if (item.state === 'declined' && item.declinedAt) {
@@ -102,9 +103,6 @@ export interface NoticeContext {
   unit: Unit;
   foundIn: Unit;
 }
-
-const localTime = (at: string, zone: string): string =>
-  instant(at).setZone(zone).toFormat('yyyy-MM-dd HH:mm');
 
 /** The drafts for one notice key. */
 export const hazardDrafts = (item: HazardRecord, key: string, ctx: NoticeContext): Draft[] => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { addHours } from 'date-fns';
 import * as z from 'zod/mini';
 import { Person } from './definition.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
@@ -268,9 +269,7 @@ const withDeadline = (
   ctx: HazardContext,
   explicit: string | undefined,
 ): Partial<HazardRecord> => ({
-  deadline: explicit
-    ? futureDeadline(ctx, explicit)
-    : iso(ctx.at.plus({ hours: URGENCY_HOURS[item.urgency] })),
+  deadline: explicit ? futureDeadline(ctx, explicit) : iso(addHours(ctx.at, URGENCY_HOURS[item.urgency])),
   deadlineSetAt: iso(ctx.at),
   deadlineRound: item.deadlineRound + 1,
 });

@@ -1,5 +1,5 @@
 import { type HazardRecord, type HazardState, isOverdue } from './hazard.ts';
-import { type Instant, instant } from './schedule.ts';
+import { type Instant, localTime } from './schedule.ts';
 
 /**
  * The ledger (台账) as a table: the columns a street office keeps in its spreadsheet, in Chinese,
@@ -49,8 +49,7 @@ export const ledgerRows = (
   zone: string,
   at: Instant,
 ): string[][] => {
-  const local = (value: string | undefined) =>
-    value ? instant(value).setZone(zone).toFormat('yyyy-MM-dd HH:mm') : '';
+  const local = (value: string | undefined) => (value ? localTime(value, zone) : '');
   return hazards.map((h) => [
     h.id,
     unitName(h.unitId),

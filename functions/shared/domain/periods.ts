@@ -11,7 +11,7 @@ export const cutoffOfPeriod = (def: CampaignDefinition, period: string): Instant
   }
   const cutoff = localDateTime(period, def.reporting.cutoff.time, def.timeZone);
   const actual = cutoffsFrom(def.reporting, def.timeZone, cutoff).next().value;
-  if (!actual?.equals(cutoff)) {
+  if (actual?.getTime() !== cutoff.getTime()) {
     throw new ValidationError(`period "${period}" is not a reporting cutoff date of this campaign`, [
       { path: 'period', message: `no ${def.reporting.cadence} cutoff falls on ${period}` },
     ]);

@@ -1,4 +1,21 @@
-import { DateTime } from 'luxon';
+import { TZDate } from '@date-fns/tz';
+import {
+  addDays,
+  addMilliseconds,
+  addMonths,
+  addWeeks,
+  getISODay,
+  isValid,
+  lightFormat,
+  min,
+  parseISO,
+  set,
+  setDate,
+  startOfDay,
+  startOfMonth,
+  startOfQuarter,
+  subHours,
+} from 'date-fns';
 import { type CampaignDefinition, type Phase, type Reporting, WEEKDAYS } from './definition.ts';
 import { onOrNextWorkingDay } from './working-days.ts';
 
@@ -8,25 +25,50 @@ import { onOrNextWorkingDay } from './working-days.ts';
  * reads the wall clock.
  */
 
-export type Instant = DateTime<true>;
+/**
+ * A point in time. date-fns returns a new Date from every operation and nothing here changes one
+ * in place, so an Instant is treated as a value. Calendar arithmetic (days, weeks, months, a time
+ * of day) is done on `inZone(at, zone)`, never on the Date itself: a plain Date's calendar is the
+ * process's own time zone, which is nobody's campaign.
+ */
+export type Instant = Date;
 
-const utc = (dt: DateTime): Instant => {
-  if (!dt.isValid) throw new Error(`invalid instant: ${dt.invalidExplanation ?? 'unknown'}`);
-  return dt.toUTC() as Instant;
+const checked = (date: Date, source: string): Instant => {
+  const ms = date.getTime();
+  if (Number.isNaN(ms)) throw new Error(`invalid instant: ${source}`);
+  return new Date(ms);
 };
 
-export const instant = (iso: string): Instant => utc(DateTime.fromISO(iso, { setZone: true }));
-export const iso = (dt: DateTime): string => utc(dt).toISO();
+/** An ISO 8601 instant, e.g. 2026-03-02T09:00:00+08:00; anything else throws. */
+export const instant = (text: string): Instant => checked(parseISO(text), `"${text}"`);
+export const iso = (at: Instant): string => checked(at, String(at)).toISOString();
+
+/** The wall clock of `at` in `zone`; date-fns operations on it count days and months there. */
+export const inZone = (at: Instant, zone: string): TZDate => new TZDate(at.getTime(), zone);
+
+/** `at` read on the wall clock of `zone`, in a date-fns pattern (e.g. yyyy-MM-dd HH:mm). */
+export const localTime = (at: Instant | string, zone: string, pattern = 'yyyy-MM-dd HH:mm'): string =>
+  lightFormat(inZone(typeof at === 'string' ? instant(at) : at, zone), pattern);
+
+/** The instant the wall clock of `zone` shows `date` (YYYY-MM-DD) at `time` (HH:MM). */
+export const localDateTime = (date: string, time: string, zone: string): Instant => {
+  const source = `${date}T${time}`;
+  // parseISO refuses 2026-02-30, which the Date constructor would roll over to March.
+  if (!isValid(parseISO(source))) throw new Error(`invalid instant: "${source}" in ${zone}`);
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const [hour, minute] = time.split(':').map(Number) as [number, number];
+  return checked(new TZDate(year, month - 1, day, hour, minute, zone), `"${source}" in ${zone}`);
+};
 
 /** Midnight at the start of `date` in `zone`. */
-export const startOfLocalDay = (date: string, zone: string): Instant =>
-  utc(DateTime.fromISO(date, { zone }).startOf('day'));
-
-export const localDateTime = (date: string, time: string, zone: string): Instant =>
-  utc(DateTime.fromISO(`${date}T${time}`, { zone }));
+export const startOfLocalDay = (date: string, zone: string): Instant => localDateTime(date, '00:00', zone);
 
 /** The local calendar date of an instant, e.g. the period key of a cutoff. */
-export const localDate = (at: Instant, zone: string): string => at.setZone(zone).toISODate() as string;
+export const localDate = (at: Instant, zone: string): string => localTime(at, zone, 'yyyy-MM-dd');
+
+/** `days` days after `at` on the calendar of `zone` (a day across a DST change is not 24 hours). */
+export const daysAfter = (at: Instant, days: number, zone: string): Instant =>
+  checked(addDays(inZone(at, zone), days), `${days} days after ${String(at)}`);
 
 export interface Window {
   start: Instant;
@@ -42,9 +84,9 @@ export const definedWindow = (def: CampaignDefinition, phase: Phase): Window => 
   const zone = def.timeZone;
   const { mobilize, rectify, inspect, longTerm } = def.phases;
   const endBefore = (end: string, nextStart: string): Instant => {
-    const dayAfter = startOfLocalDay(end, zone).plus({ days: 1 });
+    const dayAfter = daysAfter(startOfLocalDay(end, zone), 1, zone);
     const next = startOfLocalDay(nextStart, zone);
-    return DateTime.min(next, dayAfter) as Instant;
+    return min([next, dayAfter]);
   };
   switch (phase) {
     case 'mobilize':
@@ -66,7 +108,7 @@ export const definedWindow = (def: CampaignDefinition, phase: Phase): Window => 
 export const actualWindow = (def: CampaignDefinition, phase: Phase, round: number, at: Instant): Window => {
   if (round > 0 && (phase === 'rectify' || phase === 'inspect')) {
     const days = phase === 'rectify' ? def.acceptance.reRectifyDays : def.acceptance.reInspectDays;
-    return { start: at, end: at.plus({ days }) };
+    return { start: at, end: daysAfter(at, days, 'UTC') };
   }
   const defined = definedWindow(def, phase);
   const start = defined.start > at ? defined.start : at;
@@ -92,45 +134,47 @@ export function* cutoffsFrom(rule: Reporting, zone: string, from: Instant): Gene
   }
   let last: Instant | null = null;
   // A nominal cutoff up to a month before `from` may move onto or past it (Spring Festival is the longest break).
-  for (const nominal of nominalCutoffsFrom(rule, zone, from.minus({ days: 31 }))) {
-    const local = nominal.setZone(zone);
-    const moved = onOrNextWorkingDay(local.toISODate() as string);
-    const cutoff = utc(DateTime.fromISO(`${moved}T${local.toFormat('HH:mm')}`, { zone }));
-    if (cutoff < from || (last && cutoff.equals(last))) continue;
+  for (const nominal of nominalCutoffsFrom(rule, zone, daysAfter(from, -31, 'UTC'))) {
+    const moved = onOrNextWorkingDay(localDate(nominal, zone));
+    const cutoff = localDateTime(moved, localTime(nominal, zone, 'HH:mm'), zone);
+    if (cutoff < from || (last && cutoff.getTime() === last.getTime())) continue;
     last = cutoff;
     yield cutoff;
   }
 }
 
 function* nominalCutoffsFrom(rule: Reporting, zone: string, from: Instant): Generator<Instant> {
-  const local = from.setZone(zone);
-  const [hour, minute] = rule.cutoff.time.split(':').map(Number) as [number, number];
-  const at = (d: DateTime) => utc(d.set({ hour, minute, second: 0, millisecond: 0 }));
+  const local = inZone(from, zone);
+  const [hours, minutes] = rule.cutoff.time.split(':').map(Number) as [number, number];
+  // `d` is on the wall clock of `zone` (a TZDate), as every step from `local` keeps it.
+  const at = (d: Date): Instant =>
+    new Date(set(d, { hours, minutes, seconds: 0, milliseconds: 0 }).getTime());
   switch (rule.cadence) {
     case 'weekly': {
       const target = WEEKDAY_NUMBER[rule.cutoff.weekday];
-      let day = local.startOf('day').plus({ days: (target - local.weekday + 7) % 7 });
-      if (at(day) < from) day = day.plus({ weeks: 1 });
+      let day: Date = addDays(startOfDay(local), (target - getISODay(local) + 7) % 7);
+      if (at(day) < from) day = addDays(day, 7);
       for (;;) {
         yield at(day);
-        day = day.plus({ weeks: 1 });
+        day = addDays(day, 7);
       }
     }
     case 'monthly': {
-      let month = local.startOf('month');
-      if (at(month.set({ day: rule.cutoff.day })) < from) month = month.plus({ months: 1 });
+      const { day } = rule.cutoff;
+      let month: Date = startOfMonth(local);
+      if (at(setDate(month, day)) < from) month = addMonths(month, 1);
       for (;;) {
-        yield at(month.set({ day: rule.cutoff.day }));
-        month = month.plus({ months: 1 });
+        yield at(setDate(month, day));
+        month = addMonths(month, 1);
       }
     }
     case 'quarterly': {
-      const quarterStart = local.startOf('quarter');
-      let month = quarterStart.plus({ months: rule.cutoff.monthOfQuarter - 1 });
-      if (at(month.set({ day: rule.cutoff.day })) < from) month = month.plus({ months: 3 });
+      const { day } = rule.cutoff;
+      let month: Date = addMonths(startOfQuarter(local), rule.cutoff.monthOfQuarter - 1);
+      if (at(setDate(month, day)) < from) month = addMonths(month, 3);
       for (;;) {
-        yield at(month.set({ day: rule.cutoff.day }));
-        month = month.plus({ months: 3 });
+        yield at(setDate(month, day));
+        month = addMonths(month, 3);
       }
     }
   }
@@ -138,15 +182,20 @@ function* nominalCutoffsFrom(rule: Reporting, zone: string, from: Instant): Gene
 
 /** The previous cutoff strictly before `cutoff` (the start of its reporting period). */
 export const previousCutoff = (rule: Reporting, zone: string, cutoff: Instant): Instant => {
-  const back =
-    rule.cadence === 'weekly' ? { weeks: 1 } : rule.cadence === 'monthly' ? { months: 1 } : { months: 3 };
+  const local = inZone(cutoff, zone);
+  const back = new Date(
+    (rule.cadence === 'weekly'
+      ? addWeeks(local, -1)
+      : addMonths(local, rule.cadence === 'monthly' ? -1 : -3)
+    ).getTime(),
+  );
   // The last cutoff before this one; with moved cutoffs the gap can exceed one period.
   let previous: Instant | null = null;
-  for (const c of cutoffsFrom(rule, zone, cutoff.minus(back).minus({ days: 31 }))) {
+  for (const c of cutoffsFrom(rule, zone, daysAfter(back, -31, 'UTC'))) {
     if (c >= cutoff) break;
     previous = c;
   }
-  return previous ?? cutoff.minus(back);
+  return previous ?? back;
 };
 
 /** The second-stage moment (plan 6: the office bulletin) that follows a cutoff, if the rule has one. */
@@ -154,7 +203,7 @@ export const secondStageAfter = (rule: Reporting, zone: string, cutoff: Instant)
   if (rule.cadence !== 'weekly' || !rule.secondStage) return null;
   const stage = rule.secondStage;
   const stageRule: Reporting = { ...rule, cutoff: { weekday: stage.weekday, time: stage.time } };
-  return cutoffsFrom(stageRule, zone, cutoff.plus({ milliseconds: 1 })).next().value as Instant;
+  return cutoffsFrom(stageRule, zone, addMilliseconds(cutoff, 1)).next().value as Instant;
 };
 
 /** What a wake of the workflow does. Order matters when two fall on the same instant. */
@@ -178,7 +227,7 @@ export interface ScheduledMoment {
 }
 
 const later = (a: { at: Instant; moment: Moment }, b: { at: Instant; moment: Moment }): boolean =>
-  a.at > b.at || (a.at.equals(b.at) && MOMENT_PRIORITY[a.moment] > MOMENT_PRIORITY[b.moment]);
+  a.at > b.at || (a.at.getTime() === b.at.getTime() && MOMENT_PRIORITY[a.moment] > MOMENT_PRIORITY[b.moment]);
 
 /**
  * Report moments of a running phase strictly after `after`: reminders before each cutoff,
@@ -197,17 +246,17 @@ export const nextReportMoment = (
   // Look back far enough to find the bulletin of a cutoff already past (at most a week after it)
   // and the reminders of a cutoff still ahead.
   const lookBackHours = Math.max(maxReminder, rule.cadence === 'weekly' && rule.secondStage ? 7 * 24 : 0);
-  const from = after.at > window.start ? after.at.minus({ hours: lookBackHours }) : window.start;
+  const from = after.at > window.start ? subHours(after.at, lookBackHours) : window.start;
   let best: ScheduledMoment | null = null;
   for (const cutoff of cutoffsFrom(rule, zone, from)) {
     if (window.end && cutoff >= window.end) break;
-    if (best && cutoff.minus({ hours: maxReminder }) > best.at) break;
-    if (cutoff.minus({ hours: maxReminder }) > after.at.plus({ days: 400 })) break;
+    if (best && subHours(cutoff, maxReminder) > best.at) break;
+    if (subHours(cutoff, maxReminder) > daysAfter(after.at, 400, 'UTC')) break;
     if (cutoff < window.start) continue;
     const period = localDate(cutoff, zone);
     const candidates: ScheduledMoment[] = [
       ...rule.reminderHoursBefore.map((h) => ({
-        at: cutoff.minus({ hours: h }),
+        at: subHours(cutoff, h),
         moment: 'reminder' as const,
         period,
       })),
@@ -272,7 +321,7 @@ export const nextMoment = ({
     candidates.push({ at: nextItemDueAt < after.at ? after.at : nextItemDueAt, moment: 'deadlines' });
   if (phase === 'longTerm') candidates.push({ at: nextMonthlyCheck(def, after), moment: 'monthlyCheck' });
   if (window.end) candidates.push({ at: window.end, moment: 'phaseEnd' });
-  candidates.push({ at: after.at.plus({ days: MAX_WAIT_DAYS }), moment: 'heartbeat' });
+  candidates.push({ at: daysAfter(after.at, MAX_WAIT_DAYS, 'UTC'), moment: 'heartbeat' });
   const eligible = candidates.filter((c) => later(c, after));
   return eligible.reduce((best, c) => (later(best, c) ? c : best));
 };

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { DateTime } from 'luxon';
+import { TZDate } from '@date-fns/tz';
+import { addDays, getISODay, isValid, lightFormat, parseISO } from 'date-fns';
 
 /**
  * China's working-day calendar: Monday to Friday, minus statutory holidays, plus the make-up
@@ -65,11 +66,17 @@ export class CalendarCoverageError extends Error {
   }
 }
 
-const day = (date: string): DateTime<true> => {
-  const dt = DateTime.fromISO(date, { zone: 'utc' });
-  if (!dt.isValid) throw new Error(`not a calendar date: ${date}`);
-  return dt;
+/** A calendar date as a day of the UTC calendar, where every day has 24 hours. */
+const day = (date: string): TZDate => {
+  const [year, month, dayOfMonth] = date.split('-').map(Number) as [number, number, number];
+  // parseISO refuses 2026-02-30, which the Date constructor would roll over to March.
+  if (!isValid(parseISO(date))) throw new Error(`not a calendar date: ${date}`);
+  return new TZDate(year, month - 1, dayOfMonth, 'UTC');
 };
+const dateOf = (d: TZDate): string => lightFormat(d, 'yyyy-MM-dd');
+
+/** The calendar date `days` days after `date` (both YYYY-MM-DD); `days` may be negative. */
+export const addCalendarDays = (date: string, days: number): string => dateOf(addDays(day(date), days));
 
 export const isCovered = (date: string): boolean => calendar().covered.has(Number(date.slice(0, 4)));
 
@@ -79,7 +86,7 @@ export const isWorkingDay = (date: string): boolean => {
   const { makeUpDays, holidays } = calendar();
   if (makeUpDays.has(date)) return true;
   if (holidays.has(date)) return false;
-  return day(date).weekday <= 5;
+  return getISODay(day(date)) <= 5;
 };
 
 /** `date` itself when it is a working day, else the first working day after it. */
@@ -87,9 +94,9 @@ export const onOrNextWorkingDay = (date: string): string => {
   let current = day(date);
   // The longest run of days off (Spring Festival plus a weekend) is under two weeks.
   for (let i = 0; i < 31; i++) {
-    const text = current.toISODate();
+    const text = dateOf(current);
     if (isWorkingDay(text)) return text;
-    current = current.plus({ days: 1 });
+    current = addDays(current, 1);
   }
   throw new Error(`no working day within a month of ${date}`);
 };
@@ -104,8 +111,8 @@ export const addWorkingDays = (date: string, days: number): string => {
   let current = day(date);
   let left = days;
   while (left > 0) {
-    current = current.plus({ days: 1 });
-    if (isWorkingDay(current.toISODate())) left--;
+    current = addDays(current, 1);
+    if (isWorkingDay(dateOf(current))) left--;
   }
-  return current.toISODate();
+  return dateOf(current);
 };

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { DateTime } from 'luxon';
+import { addDays, set } from 'date-fns';
 import type { QuietHours, Robot } from '../domain/definition.ts';
 import type { Channel, Notification } from '../domain/records.ts';
+import { type Instant, inZone } from '../domain/schedule.ts';
 import { DIGEST, fill, type Language, textToHtml } from './templates.ts';
 
 /**
@@ -32,9 +33,8 @@ export interface Delivery {
 export const MAX_ATTEMPTS = 5;
 /** Minutes to wait after the n-th failed attempt (1-based). */
 const BACKOFF_MINUTES = [1, 5, 15, 60];
-export const backoffAfter = (attempt: number): { minutes: number } => ({
-  minutes: BACKOFF_MINUTES[Math.min(attempt, BACKOFF_MINUTES.length) - 1] ?? 60,
-});
+export const backoffMinutes = (attempt: number): number =>
+  BACKOFF_MINUTES[Math.min(attempt, BACKOFF_MINUTES.length) - 1] ?? 60;
 
 /** Group robots take about 20 messages a minute (DingTalk answers errcode 130101 beyond that). */
 export const ROBOT_MESSAGES_PER_MINUTE = 20;
@@ -55,10 +55,10 @@ const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
  * The end of quiet hours if `at` falls inside them (local time), else null. A window may wrap
  * midnight (22:00–07:30) or not (12:00–14:00).
  */
-export const quietUntil = (at: DateTime, quiet: QuietHours | false, zone: string): DateTime | null => {
+export const quietUntil = (at: Instant, quiet: QuietHours | false, zone: string): Instant | null => {
   if (quiet === false || quiet.start === quiet.end) return null;
-  const local = at.setZone(zone);
-  const minutes = local.hour * 60 + local.minute;
+  const local = inZone(at, zone);
+  const minutes = local.getHours() * 60 + local.getMinutes();
   const [sh, sm] = quiet.start.split(':').map(Number) as [number, number];
   const [eh, em] = quiet.end.split(':').map(Number) as [number, number];
   const start = sh * 60 + sm;
@@ -66,8 +66,8 @@ export const quietUntil = (at: DateTime, quiet: QuietHours | false, zone: string
   const wraps = start > end;
   const inside = wraps ? minutes >= start || minutes < end : minutes >= start && minutes < end;
   if (!inside) return null;
-  const endToday = local.set({ hour: eh, minute: em, second: 0, millisecond: 0 });
-  return (wraps && minutes >= start ? endToday.plus({ days: 1 }) : endToday).toUTC();
+  const endToday = set(local, { hours: eh, minutes: em, seconds: 0, milliseconds: 0 });
+  return new Date((wraps && minutes >= start ? addDays(endToday, 1) : endToday).getTime());
 };
 
 const deliveryId = (ids: string[]): string =>

@@ -5,6 +5,7 @@ import type { CampaignStore } from '../domain/ports.ts';
 import type { CampaignRecord } from '../domain/records.ts';
 import {
   actualWindow,
+  daysAfter,
   type Instant,
   instant,
   iso,
@@ -56,6 +57,10 @@ const ACTION_OF: Record<Moment, Action> = {
   heartbeat: 'checkDeadlines',
   phaseEnd: 'closePhase',
 };
+
+/** When an execution has run its days (limits.maxGenerationDays) and continues as a new one. */
+const generationEnd = (state: CampaignState): Instant =>
+  daysAfter(instant(state.generationStartedAt), state.limits.maxGenerationDays, 'UTC');
 
 export const windowOf = (state: CampaignState): Window => {
   if (!state.window) throw new Error(`phase ${state.phase} has no window: it has not started`);
@@ -118,8 +123,7 @@ const plan = async (
   next: CampaignState['next'] | undefined,
 ): Promise<CampaignState> => {
   if (next) return { ...base, next };
-  const age = at.diff(instant(base.generationStartedAt), 'days').days;
-  if (age >= base.limits.maxGenerationDays || base.steps >= base.limits.maxGenerationSteps) {
+  if (at >= generationEnd(base) || base.steps >= base.limits.maxGenerationSteps) {
     return { ...base, next: { at: iso(at), action: 'continueAsNew', moment } };
   }
   if (base.phaseStatus === 'pending') {
@@ -154,7 +158,7 @@ const outboxWake = async (
  * that continues the campaign as a new execution, so no execution outlives its time limit.
  */
 const withinGeneration = (state: CampaignState, next: CampaignState['next']): CampaignState['next'] => {
-  const end = instant(state.generationStartedAt).plus({ days: state.limits.maxGenerationDays });
+  const end = generationEnd(state);
   return instant(next.at) > end ? { at: iso(end), action: 'continueAsNew', moment: next.moment } : next;
 };
 

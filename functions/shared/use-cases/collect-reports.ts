@@ -1,3 +1,4 @@
+import { differenceInHours } from 'date-fns';
 import { onTimeRate } from '../domain/bulletin/compile.ts';
 import { LABELS } from '../domain/bulletin/labels.ts';
 import type { CampaignDefinition, Unit } from '../domain/definition.ts';
@@ -55,7 +56,7 @@ export const collectReports = async (
     // Catching up after a pause: this reminder announced a cutoff that has passed meanwhile.
     drafts = [];
   } else if (moment === 'reminder') {
-    const hoursBefore = Math.round(cutoff.diff(at, 'hours').hours);
+    const hoursBefore = differenceInHours(cutoff, at, { roundingMethod: 'round' });
     drafts = notReported.map((u) =>
       compose(def, 'reportReminder', liaisonOf(u), `${period}#${hoursBefore}h`, {
         campaign: def.title,

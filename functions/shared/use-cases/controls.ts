@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import * as z from 'zod/mini';
 import { type CampaignDefinition, type Phase, StoredDefinition } from '../domain/definition.ts';
 import { ConflictError, ValidationError } from '../domain/errors.ts';
@@ -10,8 +9,9 @@ import type {
   Checkpoint,
   PhaseRecord,
 } from '../domain/records.ts';
-import { type Instant, instant, iso, localDate } from '../domain/schedule.ts';
+import { daysAfter, type Instant, instant, iso, localDate } from '../domain/schedule.ts';
 import type { CampaignState, NextStep } from '../domain/state.ts';
+import { addCalendarDays } from '../domain/working-days.ts';
 import '../domain/zod-locale.ts';
 import { loadCampaign, resumeNext } from './advance.ts';
 import { executionName } from './continue-campaign.ts';
@@ -278,9 +278,6 @@ export const resumeCampaign = async (
   return resultOf(record.id, 'running', generation, name, state, audit);
 };
 
-const plusDays = (date: string, days: number): string =>
-  DateTime.fromISO(date).plus({ days }).toISODate() as string;
-
 /** Moves a phase's start to `today` when it was later, and every earlier phase's end with it. */
 const startOn = (
   phases: StoredDefinition['phases'],
@@ -394,16 +391,16 @@ export const extendPhase = async (
   if (current.window.end === null) {
     throw new ConflictError('cannot extend: long-term upkeep (长效管理) has no end date');
   }
-  const end = instant(current.window.end).plus({ days: input.days });
+  const end = daysAfter(instant(current.window.end), input.days, def.timeZone);
   const phases = structuredClone(def.phases);
   if (current.round === 0) {
     const index = ACTIVE_PHASES.indexOf(current.phase);
     const own = phases[current.phase] as { start: string; end?: string };
-    if (own.end) own.end = plusDays(own.end, input.days);
+    if (own.end) own.end = addCalendarDays(own.end, input.days);
     for (const later of ACTIVE_PHASES.slice(index + 1)) {
       const window = phases[later] as { start: string; end?: string };
-      window.start = plusDays(window.start, input.days);
-      if (window.end) window.end = plusDays(window.end, input.days);
+      window.start = addCalendarDays(window.start, input.days);
+      if (window.end) window.end = addCalendarDays(window.end, input.days);
     }
   }
   const running = record.status === 'running';

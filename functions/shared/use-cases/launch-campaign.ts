@@ -1,7 +1,15 @@
+import { subHours } from 'date-fns';
 import { type CampaignDefinition, StoredDefinition, withoutUnits } from '../domain/definition.ts';
 import type { CampaignStore, WorkflowEngine } from '../domain/ports.ts';
 import type { CampaignRecord, Checkpoint, TaskRecord } from '../domain/records.ts';
-import { definedWindow, type Instant, iso, localDateTime, startOfLocalDay } from '../domain/schedule.ts';
+import {
+  daysAfter,
+  definedWindow,
+  type Instant,
+  iso,
+  localDateTime,
+  startOfLocalDay,
+} from '../domain/schedule.ts';
 import { CampaignState, type CampaignStateInput } from '../domain/state.ts';
 import { loadCampaign } from './advance.ts';
 import { DUE_SOON_HOURS } from './check-deadlines.ts';
@@ -17,12 +25,12 @@ export interface LaunchResult {
 export const taskDueAt = (def: CampaignDefinition, task: CampaignDefinition['tasks'][number]): Instant =>
   task.dueTime
     ? localDateTime(task.due, task.dueTime, def.timeZone)
-    : startOfLocalDay(task.due, def.timeZone).plus({ days: 1 });
+    : daysAfter(startOfLocalDay(task.due, def.timeZone), 1, def.timeZone);
 
 export const initialTasks = (def: CampaignDefinition, at: Instant): TaskRecord[] =>
   def.tasks.map((task) => {
     const dueAt = taskDueAt(def, task);
-    const soon = dueAt.minus({ hours: DUE_SOON_HOURS });
+    const soon = subHours(dueAt, DUE_SOON_HOURS);
     return {
       id: task.id,
       title: task.title,

@@ -1,12 +1,12 @@
-import { DateTime } from 'luxon';
+import { addMinutes, addSeconds, lightFormat, max, startOfMinute } from 'date-fns';
 import * as z from 'zod/mini';
 import { NotificationSettings, TimeZone } from '../domain/definition.ts';
 import type { CampaignStore, Notifier } from '../domain/ports.ts';
 import type { Notification } from '../domain/records.ts';
-import { instant, iso } from '../domain/schedule.ts';
+import { type Instant, instant, inZone, iso } from '../domain/schedule.ts';
 import type { CampaignState } from '../domain/state.ts';
 import {
-  backoffAfter,
+  backoffMinutes,
   type Delivery,
   DeliveryError,
   MAX_ATTEMPTS,
@@ -49,7 +49,7 @@ const DeliverySettings = z.object({
   }),
 });
 
-const minuteOf = (at: DateTime): string => at.toUTC().toFormat("yyyy-MM-dd'T'HH:mm");
+const minuteOf = (at: Instant): string => lightFormat(inZone(at, 'UTC'), "yyyy-MM-dd'T'HH:mm");
 
 /**
  * Drains what is due in the campaign's outbox at `now`:
@@ -88,7 +88,7 @@ export const notifyPending = async (
   const { quietHours, robots } = settings.notifications;
   const { language } = settings;
 
-  const claimUntil = iso(now.plus({ minutes: CLAIM_MINUTES }));
+  const claimUntil = iso(addMinutes(now, CLAIM_MINUTES));
   const handled = new Set<string>();
   let more = false;
   // Page after page while the invocation has time: a wake that notifies 1,000 units is one step.
@@ -141,7 +141,7 @@ export const notifyPending = async (
           ROBOT_MESSAGES_PER_MINUTE,
         );
         if (!slot) {
-          const nextMinute = iso(now.toUTC().startOf('minute').plus({ minutes: 1 }));
+          const nextMinute = iso(addMinutes(startOfMinute(now), 1));
           for (const n of items) {
             await store.markNotification(state.campaignId, n.id, {
               status: 'pending',
@@ -175,14 +175,14 @@ export const notifyPending = async (
             await deadLetter(store, state.campaignId, [n], nowIso, message, result, options.onDeadLetter);
             continue;
           }
-          const wait = now.plus(backoffAfter(attempts));
+          const wait = addMinutes(now, backoffMinutes(attempts));
           const asked =
             error instanceof DeliveryError && error.retryAfterSeconds
-              ? now.plus({ seconds: error.retryAfterSeconds })
+              ? addSeconds(now, error.retryAfterSeconds)
               : wait;
           await store.markNotification(state.campaignId, n.id, {
             status: 'pending',
-            notBefore: iso(DateTime.max(wait, asked)),
+            notBefore: iso(max([wait, asked])),
             by: 'retry',
             attempted: true,
             error: message,

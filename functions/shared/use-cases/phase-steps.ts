@@ -1,3 +1,4 @@
+import { subMilliseconds } from 'date-fns';
 import type { CampaignDefinition, Phase, Unit } from '../domain/definition.ts';
 import {
   compose,
@@ -48,7 +49,7 @@ export const startPhase = async (store: CampaignStore, state: CampaignState): Pr
     campaign: def.title,
     phase: name,
     from: localDate(at, def.timeZone),
-    until: window.end ? localDate(window.end.minus({ milliseconds: 1 }), def.timeZone) : '',
+    until: window.end ? localDate(subMilliseconds(window.end, 1), def.timeZone) : '',
     notice: def.phases[state.phase].notice ?? '',
   };
   const subjectKey = `${state.phase}#${state.round}`;

@@ -1,3 +1,4 @@
+import { addSeconds } from 'date-fns';
 import { hazardChartSvg } from '../domain/bulletin/chart.ts';
 import { compileBulletin } from '../domain/bulletin/compile.ts';
 import { bulletinCsv } from '../domain/bulletin/csv.ts';
@@ -23,7 +24,7 @@ export interface PublishedBulletin {
 
 /** The next cutoff after this one, while a reporting phase can still hold it (for "report by …"). */
 const nextCutoffAfter = (def: CampaignDefinition, cutoff: Instant): string | null => {
-  const next = cutoffsFrom(def.reporting, def.timeZone, cutoff.plus({ seconds: 1 })).next().value;
+  const next = cutoffsFrom(def.reporting, def.timeZone, addSeconds(cutoff, 1)).next().value;
   if (!next) return null;
   const ends = def.reporting.phases.map((p) => definedWindow(def, p).end);
   const open = ends.some((end) => end === null || next < end);

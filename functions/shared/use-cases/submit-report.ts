@@ -111,7 +111,7 @@ export const submitReport = async (
         ? previous.lateBySeconds
         : onTime
           ? 0
-          : Math.floor(at.diff(cutoff, 'seconds').seconds),
+          : Math.floor((at.getTime() - cutoff.getTime()) / 1000),
       content: parsed.data,
     };
     if (await store.saveReportVersion(record)) return record;

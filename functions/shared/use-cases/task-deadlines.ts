@@ -1,8 +1,9 @@
+import { addHours, subHours } from 'date-fns';
 import type { CampaignDefinition, Unit } from '../domain/definition.ts';
 import { LADDER, ladderRecipient } from '../domain/hazard-notices.ts';
 import { compose, type Draft, liaisonOf } from '../domain/notifications.ts';
 import type { TaskRecord } from '../domain/records.ts';
-import { type Instant, instant, iso, localDate } from '../domain/schedule.ts';
+import { type Instant, instant, iso, localTime } from '../domain/schedule.ts';
 
 /** Hours before a task's deadline that its lead unit gets a due-soon reminder. */
 export const DUE_SOON_HOURS = 24;
@@ -17,10 +18,10 @@ export const TASK_ESCALATION_HOURS = 24;
 const owed = (task: TaskRecord): { key: string; at: Instant }[] => {
   const dueAt = instant(task.dueAt);
   return [
-    { key: 'dueSoon', at: dueAt.minus({ hours: DUE_SOON_HOURS }) },
+    { key: 'dueSoon', at: subHours(dueAt, DUE_SOON_HOURS) },
     ...LADDER.map((_, i) => ({
       key: `overdue#${i + 1}`,
-      at: dueAt.plus({ hours: TASK_ESCALATION_HOURS * i }),
+      at: addHours(dueAt, TASK_ESCALATION_HOURS * i),
     })),
   ];
 };
@@ -49,7 +50,7 @@ export const taskNoticesDue = (
 
 export const taskDrafts = (def: CampaignDefinition, task: TaskRecord, unit: Unit, key: string): Draft[] => {
   const dueAt = instant(task.dueAt);
-  const dueText = `${localDate(dueAt, def.timeZone)} ${dueAt.setZone(def.timeZone).toFormat('HH:mm')}`;
+  const dueText = localTime(dueAt, def.timeZone);
   const subjectKey = `task#${task.id}`;
   if (key === 'dueSoon') {
     return [

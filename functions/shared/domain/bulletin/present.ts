@@ -1,7 +1,7 @@
 import type { CampaignDefinition } from '../definition.ts';
 import type { BulletinRecord } from '../records.ts';
 import { COUNT_KEYS } from '../report-content.ts';
-import { instant } from '../schedule.ts';
+import { instant, localTime as localTimeIn } from '../schedule.ts';
 import { onTimeRate } from './compile.ts';
 import { type BulletinLabels, formatDuration, LABELS } from './labels.ts';
 
@@ -42,20 +42,24 @@ const change = (current: number, previous: number | undefined): string => {
   return `${arrow}${Math.abs(delta)}${pct}`;
 };
 
+/** "1 March 2026" (long) or "1 Sept 2026" (short): the month named as British English writes it. */
+const englishDay = (at: string, zone: string, month: 'short' | 'long'): string =>
+  `${localTimeIn(at, zone, 'd')} ${new Intl.DateTimeFormat('en-GB', { month, timeZone: zone }).format(instant(at))} ${localTimeIn(at, zone, 'yyyy')}`;
+
 export const presentBulletin = (
   def: CampaignDefinition,
   record: BulletinRecord,
   nextCutoff: string | null,
 ): BulletinView => {
   const labels = LABELS[def.language];
-  const locale = def.language === 'en' ? 'en-GB' : 'zh-CN';
-  const format = def.language === 'en' ? 'd MMM yyyy HH:mm' : 'yyyy年M月d日 HH:mm';
-  const localTime = (at: string) => instant(at).setZone(def.timeZone).setLocale(locale).toFormat(format);
+  const zone = def.timeZone;
+  const english = def.language === 'en';
   const localDay = (at: string) =>
-    instant(at)
-      .setZone(def.timeZone)
-      .setLocale(locale)
-      .toFormat(def.language === 'en' ? 'd MMMM yyyy' : 'yyyy年M月d日');
+    english ? englishDay(at, zone, 'long') : localTimeIn(at, zone, 'yyyy年M月d日');
+  const localTime = (at: string) =>
+    english
+      ? `${englishDay(at, zone, 'short')} ${localTimeIn(at, zone, 'HH:mm')}`
+      : localTimeIn(at, zone, 'yyyy年M月d日 HH:mm');
   const duration = (seconds: number) => formatDuration(labels, seconds);
   const atCutoff = record.compiledAt <= record.cutoff;
   return {
@@ -92,7 +96,7 @@ export const presentBulletin = (
       nextCutoff: nextCutoff ? localTime(nextCutoff) : null,
     }),
     localTime,
-    shortTime: (at) => instant(at).setZone(def.timeZone).setLocale(locale).toFormat('MM-dd HH:mm'),
+    shortTime: (at) => localTimeIn(at, zone, 'MM-dd HH:mm'),
     duration,
   };
 };
