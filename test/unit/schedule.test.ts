@@ -12,11 +12,15 @@ import { parseDefinition, parseDefinitionYaml } from '../../functions/shared/dom
 import {
   actualWindow,
   cutoffsFrom,
+  daysAfter,
   definedWindow,
   type Instant,
   instant,
   inZone,
   iso,
+  localDate,
+  localDateTime,
+  localTime,
   MAX_WAIT_DAYS,
   type Moment,
   nextMoment,
@@ -195,6 +199,45 @@ describe('definedWindow (Asia/Shanghai)', () => {
       start: '2027-03-08T05:00:00.000Z',
       end: '2027-03-15T04:00:00.000Z',
     });
+  });
+});
+
+describe('instants and wall clocks', () => {
+  it('ends a phase at the next local midnight across a DST change, 23 hours after the last day began', () => {
+    // Prepare: New York moves its clocks forward at 02:00 on 2027-03-14, mobilisation's last day.
+    const def = variant((input) => {
+      input.timeZone = 'America/New_York';
+      input.phases = {
+        mobilize: { start: '2027-03-01', end: '2027-03-14' },
+        rectify: { start: '2027-03-16', end: '2027-04-30' },
+        inspect: { start: '2027-05-01', end: '2027-05-15' },
+        longTerm: { start: '2027-05-16' },
+      };
+    });
+
+    // Act
+    const mobilize = definedWindow(def, 'mobilize');
+
+    // Assess: midnight opening 2027-03-15 is 00:00 EDT (UTC−4), not 01:00.
+    expect(isoWindow(mobilize).end).toBe('2027-03-15T04:00:00.000Z');
+    expect(localTime(mobilize.end as Instant, 'America/New_York')).toBe('2027-03-15 00:00');
+  });
+
+  it('refuses a date that does not exist and text that is not an ISO instant, naming it', () => {
+    expect(() => localDateTime('2027-02-30', '09:00', 'Asia/Shanghai')).toThrow(
+      'invalid instant: "2027-02-30T09:00" in Asia/Shanghai',
+    );
+    expect(() => instant('next Tuesday')).toThrow('invalid instant: "next Tuesday"');
+  });
+
+  it('reads the campaign wall clock, whatever the zone of the process', () => {
+    // Prepare: 16:30 UTC is half past midnight the next day in Shanghai.
+    const at = instant('2027-03-01T16:30:00Z');
+
+    // Act / Assess
+    expect(localTime(at, 'Asia/Shanghai')).toBe('2027-03-02 00:30');
+    expect(localDate(at, 'Asia/Shanghai')).toBe('2027-03-02');
+    expect(iso(daysAfter(at, 1, 'Asia/Shanghai'))).toBe('2027-03-02T16:30:00.000Z');
   });
 });
 
