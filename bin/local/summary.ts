@@ -42,8 +42,6 @@ export interface CampaignSummary {
   ledger: LedgerSummary;
 }
 
-const local = (iso: string, zone: string) => localTime(iso, zone);
-
 const lateText = (seconds: number) => {
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
@@ -84,8 +82,8 @@ export const summarize = async (
       phase: p.phase,
       name: phaseName(def, p.phase, p.round),
       round: p.round,
-      started: local(p.startedAt, zone),
-      closed: p.closedAt ? local(p.closedAt, zone) : null,
+      started: localTime(p.startedAt, zone),
+      closed: p.closedAt ? localTime(p.closedAt, zone) : null,
     })),
     periods: outcomes.map((o) => {
       const forPeriod = reports.filter((r) => r.period === o.period && o.expected.includes(r.unitId));
