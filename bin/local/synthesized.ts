@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { FUNCTION_FOLDERS, type FunctionFolder } from '../../lib/project-function.ts';
 import { buildApp } from '../../lib/zhili-app.ts';
@@ -40,11 +43,30 @@ export interface Synthesized {
   statelessTemplate: Template;
 }
 
+/**
+ * The two stacks' templates. CDK writes the cloud assembly to a directory; without one it makes a
+ * new temporary directory on every synth and leaves it, one per local run, `zhili serve` and test.
+ */
+const synthesizedTemplates = (): { stateless: Template; stateful: Template } => {
+  const outdir = mkdtempSync(join(tmpdir(), 'zhili-synth-'));
+  try {
+    const { app, stateful, stateless } = buildApp({
+      outdir,
+      context: { 'aws:cdk:bundling-stacks': [] },
+    });
+    const assembly = app.synth();
+    // Read before the directory goes: an artifact reads its template file when first asked.
+    return {
+      stateless: assembly.getStackByName(stateless.stackName).template as Template,
+      stateful: assembly.getStackByName(stateful.stackName).template as Template,
+    };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+};
+
 export const synthesize = (): Synthesized => {
-  const { app, stateful, stateless } = buildApp({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const assembly = app.synth();
-  const statelessTemplate = assembly.getStackByName(stateless.stackName).template as Template;
-  const statefulTemplate = assembly.getStackByName(stateful.stackName).template as Template;
+  const { stateless: statelessTemplate, stateful: statefulTemplate } = synthesizedTemplates();
 
   const resources = Object.entries(statelessTemplate.Resources);
   const [, machine] = resources.find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine') ?? [];
