@@ -35,7 +35,8 @@ describe('S3BulletinArchive against a loopback server that checks SigV4', () => 
     body: string;
     verdict: { ok: boolean; reason?: string };
   }[] = [];
-  let failNext = false;
+  /** The answers to give instead of the next requests' own. */
+  let failures: { status: number; code: string }[] = [];
   const objects = new Map<string, { contentType: string; body: Buffer }>();
 
   beforeAll(async () => {
@@ -52,9 +53,11 @@ describe('S3BulletinArchive against a loopback server that checks SigV4', () => 
           verdict,
         });
         const url = String(req.url);
-        if (failNext) {
-          failNext = false;
-          res.writeHead(503).end('<Error><Code>SlowDown</Code></Error>');
+        const failure = failures.shift();
+        if (failure) {
+          res
+            .writeHead(failure.status)
+            .end(`<Error><Code>${failure.code}</Code><Message>${failure.code} here</Message></Error>`);
         } else if (!verdict.ok) res.writeHead(403).end(verdict.reason ?? '');
         else if (req.method === 'PUT') {
           objects.set(url, { contentType: String(req.headers['content-type']), body });
@@ -78,6 +81,7 @@ describe('S3BulletinArchive against a loopback server that checks SigV4', () => 
       region: REGION,
       credentials: async () => CREDENTIALS,
       endpoint: { protocol: 'http:', hostname: '127.0.0.1', port },
+      backoffMs: () => 0,
     });
 
   it('puts a document with a valid signature, its content type and its UTF-8 body', async () => {
@@ -123,9 +127,33 @@ describe('S3BulletinArchive against a loopback server that checks SigV4', () => 
     expect(gets.map((g) => g.verdict)).toEqual([{ ok: true }, { ok: true }]);
   });
 
-  it('throws with the status when S3 refuses, so the step fails and is retried', async () => {
+  it('retries a 503 SlowDown as the SDK does, and the document lands, signed again', async () => {
     // Prepare
-    failNext = true;
+    failures = [{ status: 503, code: 'SlowDown' }];
+    const before = received.length;
+
+    // Act
+    const address = await archive().put({
+      campaignId: 'c',
+      name: 'bulletins/retried.md',
+      contentType: 'text/markdown',
+      body: '第3期',
+    });
+
+    // Assess
+    expect(address).toBe('s3://zhili-bulletins/c/bulletins/retried.md');
+    const sent = received.slice(before);
+    expect(sent.map((r) => [r.url, r.verdict.ok])).toEqual([
+      ['/zhili-bulletins/c/bulletins/retried.md', true],
+      ['/zhili-bulletins/c/bulletins/retried.md', true],
+    ]);
+    expect(await archive().get('c', 'bulletins/retried.md')).toMatchObject({ body: '第3期' });
+  });
+
+  it('throws with the status and S3’s code after 3 attempts, so the step fails and is retried', async () => {
+    // Prepare
+    failures = [503, 503, 503].map((status) => ({ status, code: 'SlowDown' }));
+    const before = received.length;
 
     // Act
     const act = archive().put({
@@ -136,7 +164,25 @@ describe('S3BulletinArchive against a loopback server that checks SigV4', () => 
     });
 
     // Assess
-    await expect(act).rejects.toThrow(/HTTP 503.*SlowDown/);
+    await expect(act).rejects.toThrow(
+      'S3 PutObject s3://zhili-bulletins/c/bulletins/p.md failed with HTTP 503 SlowDown: SlowDown here',
+    );
+    expect(received.length - before).toBe(3);
+  });
+
+  it('throws at once on a refused GET other than a missing object, naming the code', async () => {
+    // Prepare
+    failures = [{ status: 403, code: 'AccessDenied' }];
+    const before = received.length;
+
+    // Act
+    const act = archive().get('c', 'bulletins/any.md');
+
+    // Assess: a 403 is not retried, and is not taken for a missing document.
+    await expect(act).rejects.toThrow(
+      'S3 GetObject s3://zhili-bulletins/c/bulletins/any.md failed with HTTP 403 AccessDenied: AccessDenied here',
+    );
+    expect(received.length - before).toBe(1);
   });
 
   it('refuses a document name that could leave the campaign prefix, sending nothing', async () => {

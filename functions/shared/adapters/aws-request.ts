@@ -141,8 +141,8 @@ export const xmlText = (xml: string, name: string): string | undefined => {
   );
 };
 
-/** The code of an AWS Query error answer (`<ErrorResponse><Error><Code>`), as the service names it. */
-const queryErrorOf = (answer: HttpAnswer): AwsServiceError =>
+/** The code of an XML error answer (Query's `<ErrorResponse><Error><Code>`, S3's `<Error><Code>`), as the service names it. */
+const xmlErrorOf = (answer: HttpAnswer): AwsServiceError =>
   new AwsServiceError(
     xmlText(answer.text, 'Code') || `HTTP${answer.code}`,
     xmlText(answer.text, 'Message') ?? `HTTP ${answer.code}`,
@@ -170,9 +170,13 @@ export interface SignedServiceOptions {
   maxAttempts?: number;
   /** Backoff before attempt n+1: the SDK's full jitter, up to 100 ms × 2ⁿ. */
   backoffMs?: (attempt: number) => number;
+  /** S3 signs the path as sent, without the second escaping other services expect. */
+  uriEscapePath?: boolean;
 }
 
-/** Signs, sends and retries POSTs to one service; the protocols below say how bodies and errors read. */
+export type HttpMethod = 'GET' | 'POST' | 'PUT';
+
+/** Signs, sends and retries requests to one service; the protocols below say how bodies and errors read. */
 class SignedService {
   private readonly signer: SignatureV4;
 
@@ -185,6 +189,7 @@ class SignedService {
       region: async () => this.region(),
       credentials: options.credentials,
       sha256: NodeSha256,
+      uriEscapePath: options.uriEscapePath ?? true,
     });
   }
 
@@ -193,12 +198,17 @@ class SignedService {
     return typeof region === 'function' ? region() : region;
   }
 
-  /** The answer's text, once a 2xx; any other answer thrown as the protocol's AwsServiceError. */
-  protected async postSigned(
+  /**
+   * The answer, once a 2xx or a status in `accepted` (S3's 404 for a missing object); any other
+   * answer is thrown as the protocol's AwsServiceError, after the retries a transient one gets.
+   */
+  protected async signedRequest(
+    method: HttpMethod,
     path: string,
     body: Buffer,
-    headers: Record<string, string> & { 'content-type': string },
-  ): Promise<string> {
+    headers: Record<string, string>,
+    accepted: readonly number[] = [],
+  ): Promise<HttpAnswer> {
     const { endpoint, hostPrefix, maxAttempts = 3 } = this.options;
     const backoffMs =
       this.options.backoffMs ?? ((n: number) => Math.random() * Math.min(20_000, 100 * 2 ** n));
@@ -208,7 +218,7 @@ class SignedService {
       try {
         // Signed again for each attempt: the signature carries the time.
         const signed = await this.signer.sign({
-          method: 'POST',
+          method,
           protocol,
           hostname,
           port: endpoint?.port,
@@ -223,11 +233,12 @@ class SignedService {
         });
         const answer = await send(
           protocol,
-          { method: 'POST', hostname, port: endpoint?.port, path, headers: signed.headers },
+          { method, hostname, port: endpoint?.port, path, headers: signed.headers },
           body,
         );
-        if (answer.code < 200 || answer.code >= 300) throw this.errorOf(answer);
-        return answer.text;
+        if ((answer.code < 200 || answer.code >= 300) && !accepted.includes(answer.code))
+          throw this.errorOf(answer);
+        return answer;
       } catch (error) {
         const again = retryable(error) || this.options.retriedCodes?.includes((error as Error).name);
         if (attempt >= maxAttempts || !again) throw error;
@@ -248,7 +259,12 @@ export class JsonService extends SignedService {
     payload: unknown,
     headers: Record<string, string> & { 'content-type': string },
   ): Promise<unknown> {
-    const text = await this.postSigned(path, Buffer.from(JSON.stringify(payload), 'utf8'), headers);
+    const { text } = await this.signedRequest(
+      'POST',
+      path,
+      Buffer.from(JSON.stringify(payload), 'utf8'),
+      headers,
+    );
     return text ? JSON.parse(text) : {};
   }
 }
@@ -267,7 +283,7 @@ export class QueryService extends SignedService {
   private readonly version: string;
 
   constructor(options: QueryServiceOptions) {
-    super(options, queryErrorOf);
+    super(options, xmlErrorOf);
     this.version = options.version;
   }
 
@@ -276,8 +292,26 @@ export class QueryService extends SignedService {
     const form = Object.entries({ Action: action, Version: this.version, ...params })
       .map(([key, value]) => `${formEncode(key)}=${formEncode(value)}`)
       .join('&');
-    return this.postSigned('/', Buffer.from(form, 'utf8'), {
+    const answer = await this.signedRequest('POST', '/', Buffer.from(form, 'utf8'), {
       'content-type': 'application/x-www-form-urlencoded',
     });
+    return answer.text;
+  }
+}
+
+/** A REST API with XML errors, as S3 speaks it: signed requests of any method, the whole answer back. */
+export class RestXmlService extends SignedService {
+  constructor(options: SignedServiceOptions) {
+    super(options, xmlErrorOf);
+  }
+
+  request(
+    method: HttpMethod,
+    path: string,
+    body: Buffer,
+    headers: Record<string, string>,
+    accepted: readonly number[] = [],
+  ): Promise<HttpAnswer> {
+    return this.signedRequest(method, path, body, headers, accepted);
   }
 }

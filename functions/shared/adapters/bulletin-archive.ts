@@ -1,9 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ArchiveDocument, BulletinArchive } from '../domain/ports.ts';
-import { type Endpoint, type HttpAnswer, NodeSha256, regionalHost, send } from './aws-request.ts';
+import { AwsServiceError, type Endpoint, RestXmlService } from './aws-request.ts';
 
 /** Document names are ours (bulletins/<period>.<ext>); refuse anything that could leave the folder. */
 const safeName = (name: string): string => {
@@ -20,107 +19,75 @@ export interface S3ArchiveOptions {
   credentials: AwsCredentialIdentityProvider;
   /** Another endpoint (tests: a loopback server); by default the bucket's regional virtual host. */
   endpoint?: Endpoint;
+  /** Backoff before attempt n+1 (tests: none); by default the SDK's full jitter. */
+  backoffMs?: (attempt: number) => number;
 }
+
+/** S3 errors name what went wrong in their code (SlowDown, AccessDenied); the status says how. */
+const described = (operation: string, address: string, error: unknown): Error => {
+  if (!(error instanceof AwsServiceError)) return error as Error;
+  return new Error(
+    `S3 ${operation} ${address} failed with HTTP ${error.$metadata.httpStatusCode} ${error.name}: ${error.message}`,
+    { cause: error },
+  );
+};
 
 /**
  * On AWS: one object per document under the campaign's prefix, encrypted by the bucket's default.
- * A single signed PutObject over HTTPS, signed by the SDK's own SigV4 signer, instead of the S3
- * client: that client would add about 180 KB to the collect-reports bundle (the 400 KB budget of
- * issue 7) for one call whose request fits in a few lines (see aws-request.ts).
+ * A signed PutObject or GetObject over HTTPS on aws-request.ts's REST-XML service, signed by the
+ * SDK's own SigV4 signer and retried as its standard mode retries (5xx, SlowDown: 3 attempts),
+ * instead of the S3 client: that client would add about 180 KB to each bundle that archives, for
+ * two calls whose requests fit in a few lines.
  */
 export class S3BulletinArchive implements BulletinArchive {
-  private readonly signer: SignatureV4;
+  private readonly s3: RestXmlService;
 
   constructor(private readonly options: S3ArchiveOptions) {
-    this.signer = new SignatureV4({
-      service: 's3',
-      region: async () => this.region(),
+    this.s3 = new RestXmlService({
+      signingName: 's3',
+      // The bucket's virtual host: <bucket>.s3.<region>.amazonaws.com.
+      hostPrefix: `${options.bucket}.s3`,
+      region: options.region,
       credentials: options.credentials,
-      sha256: NodeSha256,
+      endpoint: options.endpoint,
+      backoffMs: options.backoffMs,
       // S3 signs the path as sent, without the second escaping other services expect.
       uriEscapePath: false,
-      applyChecksum: true,
     });
   }
 
-  private region(): string {
-    const { region } = this.options;
-    return typeof region === 'function' ? region() : region;
-  }
-
-  /** Where a document lives: host, path and key, the same for its PUT and its GET. */
+  /** Where a document lives: the key, and its path (path-style on another endpoint). */
   private target(campaignId: string, name: string) {
     const { bucket, endpoint } = this.options;
     const key = `${campaignId}/${safeName(name)}`;
-    const hostname = endpoint?.hostname ?? regionalHost(`${bucket}.s3`, this.region());
     return {
       key,
-      protocol: endpoint?.protocol ?? 'https:',
-      hostname,
-      port: endpoint?.port,
-      host: endpoint?.port ? `${hostname}:${endpoint.port}` : hostname,
+      address: `s3://${bucket}/${key}`,
       path: `${endpoint ? `/${bucket}` : ''}/${key.split('/').map(encodeURIComponent).join('/')}`,
     } as const;
   }
 
-  /** One SigV4-signed request of S3's, sent over Node's http(s). */
-  private async signedRequest(
-    method: 'GET' | 'PUT',
-    target: ReturnType<S3BulletinArchive['target']>,
-    headers: Record<string, string>,
-    body?: Buffer,
-  ): Promise<HttpAnswer> {
-    const payload = body ?? Buffer.alloc(0);
-    const signed = await this.signer.sign({
-      method,
-      protocol: target.protocol,
-      hostname: target.hostname,
-      port: target.port,
-      path: target.path,
-      query: {},
-      // The signer adds the payload's hash (x-amz-content-sha256) that S3 asks for: applyChecksum.
-      headers: { host: target.host, ...headers },
-      body: payload,
-    });
-    return send(
-      target.protocol,
-      { method, hostname: target.hostname, port: target.port, path: target.path, headers: signed.headers },
-      payload,
-    );
-  }
-
   async put(document: ArchiveDocument): Promise<string> {
-    const { bucket } = this.options;
     const target = this.target(document.campaignId, document.name);
-    const body = Buffer.from(document.body, 'utf8');
-    const status = await this.signedRequest(
-      'PUT',
-      target,
-      {
+    await this.s3
+      .request('PUT', target.path, Buffer.from(document.body, 'utf8'), {
         'content-type': `${document.contentType}; charset=utf-8`,
-        'content-length': String(body.byteLength),
-      },
-      body,
-    );
-    if (status.code < 200 || status.code >= 300) {
-      throw new Error(
-        `S3 PutObject s3://${bucket}/${target.key} failed with HTTP ${status.code}: ${status.text.slice(0, 500)}`,
-      );
-    }
-    return `s3://${bucket}/${target.key}`;
+      })
+      .catch((error: unknown) => {
+        throw described('PutObject', target.address, error);
+      });
+    return target.address;
   }
 
   /** A signed GetObject; null when there is no such document (404 NoSuchKey). */
   async get(campaignId: string, name: string): Promise<ArchiveDocument | null> {
-    const { bucket } = this.options;
     const target = this.target(campaignId, name);
-    const answer = await this.signedRequest('GET', target, {});
+    const answer = await this.s3
+      .request('GET', target.path, Buffer.alloc(0), {}, [404])
+      .catch((error: unknown) => {
+        throw described('GetObject', target.address, error);
+      });
     if (answer.code === 404) return null;
-    if (answer.code < 200 || answer.code >= 300) {
-      throw new Error(
-        `S3 GetObject s3://${bucket}/${target.key} failed with HTTP ${answer.code}: ${answer.text.slice(0, 500)}`,
-      );
-    }
     const contentType = answer.headers['content-type'];
     return {
       campaignId,
