@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { regionalHost } from '../../functions/shared/adapters/aws-request.ts';
+import { regionalHost, send } from '../../functions/shared/adapters/aws-request.ts';
 import { SesEmailNotifier, sesHost } from '../../functions/shared/adapters/channels/email.ts';
 import { RobotNotifier } from '../../functions/shared/adapters/channels/robots.ts';
 import {
@@ -452,5 +454,72 @@ describe('SNS Publish (AWS Query) against a loopback server that checks SigV4', 
 
     // Assess
     await expect(empty).rejects.toMatchObject({ name: 'InvalidAnswer' });
+  });
+});
+
+describe('answers that are not the service’s own, against the loopback server', () => {
+  let aws: SigV4Server;
+
+  beforeAll(async () => {
+    aws = await startSigV4Server();
+  });
+
+  afterAll(() => aws.close());
+
+  beforeEach(() => aws.reset());
+
+  it('names a proxy’s non-JSON 502 by its status, retried 3 times like any server error', async () => {
+    // Prepare
+    aws.answer = () => ({ status: 502, body: '<html>Bad Gateway</html>' });
+
+    // Act
+    const act = aws
+      .service({ signingName: 'ses', hostPrefix: 'email' })
+      .post('/v2/email/outbound-emails', {}, { 'content-type': 'application/json' });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: 'HTTP502',
+      message: 'HTTP 502',
+      $metadata: { httpStatusCode: 502 },
+    });
+    expect(aws.received).toHaveLength(3);
+  });
+
+  it('names an AWS Query refusal without a <Code> by its status, and does not retry a 4xx', async () => {
+    // Prepare
+    aws.answer = () => ({ status: 400, body: '<ErrorResponse><Error></Error></ErrorResponse>' });
+
+    // Act
+    const act = aws
+      .queryService({ signingName: 'sns', hostPrefix: 'sns', version: '2010-03-31' })
+      .call('Publish', { Message: 'x' });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'HTTP400', message: 'HTTP 400' });
+    expect(aws.received).toHaveLength(1);
+  });
+
+  it('gives up on a request that is not answered in time with a TimeoutError naming the host', async () => {
+    // Prepare: a server that reads the request and never answers.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+
+    // Act
+    const act = send(
+      'http:',
+      { method: 'POST', hostname: '127.0.0.1', port, path: '/', headers: {} },
+      Buffer.from('{}'),
+      200,
+    );
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: 'TimeoutError',
+      message: 'POST 127.0.0.1 timed out after 0.2 s',
+    });
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
   });
 });
