@@ -63,6 +63,19 @@ const isTransactionConflict = (error: unknown): boolean =>
     (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
   );
 
+/**
+ * The condition of a put that writes the version after `previous`: the first (previous 0) must not
+ * exist yet, a later one must find `previous` stored; anything else was written meanwhile.
+ */
+const followsVersion = (previous: number) =>
+  previous === 0
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : {
+        ConditionExpression: '#version = :previous',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':previous': previous },
+      };
+
 let auditWrites = 0;
 /**
  * Entries of the same instant (a campaign created and launched at once) keep the order they were
@@ -359,13 +372,7 @@ export class DynamoCampaignStore implements CampaignStore {
             Put: {
               TableName: this.tableName,
               Item: { pk, sk: keys.report(record.period, record.unitId), ...record },
-              ...(record.version === 1
-                ? { ConditionExpression: 'attribute_not_exists(pk)' }
-                : {
-                    ConditionExpression: '#version = :previous',
-                    ExpressionAttributeNames: { '#version': 'version' },
-                    ExpressionAttributeValues: { ':previous': record.version - 1 },
-                  }),
+              ...followsVersion(record.version - 1),
             },
           },
           {
@@ -473,13 +480,7 @@ export class DynamoCampaignStore implements CampaignStore {
             Put: {
               TableName: this.tableName,
               Item: hazardItem(campaignId, hazard),
-              ...(first
-                ? { ConditionExpression: 'attribute_not_exists(pk)' }
-                : {
-                    ConditionExpression: '#version = :read',
-                    ExpressionAttributeNames: { '#version': 'version' },
-                    ExpressionAttributeValues: { ':read': event.seq - 1 },
-                  }),
+              ...followsVersion(event.seq - 1),
             },
           },
           {
