@@ -202,7 +202,7 @@ class SignedService {
    * The answer, once a 2xx or a status in `accepted` (S3's 404 for a missing object); any other
    * answer is thrown as the protocol's AwsServiceError, after the retries a transient one gets.
    */
-  protected async signedRequest(
+  async request(
     method: HttpMethod,
     path: string,
     body: Buffer,
@@ -259,12 +259,7 @@ export class JsonService extends SignedService {
     payload: unknown,
     headers: Record<string, string> & { 'content-type': string },
   ): Promise<unknown> {
-    const { text } = await this.signedRequest(
-      'POST',
-      path,
-      Buffer.from(JSON.stringify(payload), 'utf8'),
-      headers,
-    );
+    const { text } = await this.request('POST', path, Buffer.from(JSON.stringify(payload), 'utf8'), headers);
     return text ? JSON.parse(text) : {};
   }
 }
@@ -292,7 +287,7 @@ export class QueryService extends SignedService {
     const form = Object.entries({ Action: action, Version: this.version, ...params })
       .map(([key, value]) => `${formEncode(key)}=${formEncode(value)}`)
       .join('&');
-    const answer = await this.signedRequest('POST', '/', Buffer.from(form, 'utf8'), {
+    const answer = await this.request('POST', '/', Buffer.from(form, 'utf8'), {
       'content-type': 'application/x-www-form-urlencoded',
     });
     return answer.text;
@@ -303,15 +298,5 @@ export class QueryService extends SignedService {
 export class RestXmlService extends SignedService {
   constructor(options: SignedServiceOptions) {
     super(options, xmlErrorOf);
-  }
-
-  request(
-    method: HttpMethod,
-    path: string,
-    body: Buffer,
-    headers: Record<string, string>,
-    accepted: readonly number[] = [],
-  ): Promise<HttpAnswer> {
-    return this.signedRequest(method, path, body, headers, accepted);
   }
 }
