@@ -220,7 +220,7 @@ describe('updateUnitMembers', () => {
         path: 'gridWorkers[0].robot',
         message: 'unknown robot "no-such-robot"; it must be one of notifications.robots',
       },
-      { path: 'gridWorkers[1].channels[0]', message: "email needs the person's contact for it" },
+      { path: 'gridWorkers[1].channels[0]', message: "email needs the person's email, which is not given" },
     ]);
     expect(store.writes).toBe(writes);
   });

@@ -341,9 +341,41 @@ export const CampaignDefinitionShape = z.strictObject({
 
 type RefinementCtx = z.core.$RefinementCtx<z.infer<typeof CampaignDefinitionShape>>;
 
-/** Every person: a robot named must exist; a channel listed must have the contact it needs. */
+/** A problem with one person, at a path inside that person (`['robot']`, `['channels', 1]`). */
+export interface PersonIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * One person's rules that need the rest of the campaign: a robot named must be one of its robots;
+ * a channel listed must have the contact it needs. The definition checks every person with it, and
+ * a change of a unit's people (use-cases/units.ts) the people it brings.
+ */
+export const personIssues = (person: Person, robots: ReadonlySet<string>): PersonIssue[] => {
+  const issues: PersonIssue[] = [];
+  if (person.robot !== undefined && !robots.has(person.robot)) {
+    issues.push({
+      path: ['robot'],
+      message: `unknown robot "${person.robot}"; it must be one of notifications.robots`,
+    });
+  }
+  const needs = { robot: person.robot, sms: person.phone, email: person.email } as const;
+  person.channels?.forEach((channel, c) => {
+    if (needs[channel] === undefined) {
+      const field = channel === 'robot' ? 'robot' : channel === 'sms' ? 'phone' : 'email';
+      issues.push({
+        path: ['channels', c],
+        message: `${channel} needs the person's ${field}, which is not given`,
+      });
+    }
+  });
+  return issues;
+};
+
+/** Every person of the definition, against its robots; a robot id used twice is refused too. */
 const checkContacts = (def: z.infer<typeof CampaignDefinitionShape>, ctx: RefinementCtx): void => {
-  const robots = new Map<string, number>();
+  const robots = new Set<string>();
   def.notifications.robots.forEach((robot, index) => {
     if (robots.has(robot.id)) {
       ctx.addIssue({
@@ -352,7 +384,7 @@ const checkContacts = (def: z.infer<typeof CampaignDefinitionShape>, ctx: Refine
         message: `duplicate robot id "${robot.id}"`,
       });
     }
-    robots.set(robot.id, index);
+    robots.add(robot.id);
   });
   const { leadingGroup, office, units } = def.organisation;
   const people: [PropertyKey[], Person][] = [
@@ -377,24 +409,9 @@ const checkContacts = (def: z.infer<typeof CampaignDefinitionShape>, ctx: Refine
     ]),
   ];
   for (const [path, person] of people) {
-    if (person.robot !== undefined && !robots.has(person.robot)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [...path, 'robot'],
-        message: `unknown robot "${person.robot}"; it must be one of notifications.robots`,
-      });
+    for (const issue of personIssues(person, robots)) {
+      ctx.addIssue({ code: 'custom', path: [...path, ...issue.path], message: issue.message });
     }
-    const needs = { robot: person.robot, sms: person.phone, email: person.email } as const;
-    person.channels?.forEach((channel, c) => {
-      if (needs[channel] === undefined) {
-        const field = channel === 'robot' ? 'robot' : channel === 'sms' ? 'phone' : 'email';
-        ctx.addIssue({
-          code: 'custom',
-          path: [...path, 'channels', c],
-          message: `${channel} needs the person's ${field}, which is not given`,
-        });
-      }
-    });
   }
 };
 

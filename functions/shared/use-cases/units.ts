@@ -1,5 +1,6 @@
-import { type Person, StoredDefinition, type Unit } from '../domain/definition.ts';
+import { type Person, personIssues, StoredDefinition, type Unit } from '../domain/definition.ts';
 import { ConflictError, type FieldIssue, ValidationError } from '../domain/errors.ts';
+import { formatPath } from '../domain/parse-definition.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import { type Instant, iso } from '../domain/schedule.ts';
 import { unitOf } from './actors.ts';
@@ -14,28 +15,6 @@ export interface UnitMembersInput {
   reason?: string;
   actor: string;
 }
-
-/** The definition's rules for people that need the rest of the campaign: their robot must be one of its robots. */
-const peopleIssues = (robots: ReadonlySet<string>, people: [string, Person][]): FieldIssue[] =>
-  people.flatMap(([path, person]) => {
-    const issues: FieldIssue[] = [];
-    if (person.robot !== undefined && !robots.has(person.robot)) {
-      issues.push({
-        path: `${path}.robot`,
-        message: `unknown robot "${person.robot}"; it must be one of notifications.robots`,
-      });
-    }
-    const needs = { robot: person.robot, sms: person.phone, email: person.email } as const;
-    person.channels?.forEach((channel, c) => {
-      if (needs[channel] === undefined) {
-        issues.push({
-          path: `${path}.channels[${c}]`,
-          message: `${channel} needs the person's contact for it`,
-        });
-      }
-    });
-    return issues;
-  });
 
 /**
  * Changes a unit's people (leader, liaison, grid workers): the next notifications go to them. The
@@ -53,12 +32,15 @@ export const updateUnitMembers = async (
   }
   const def = StoredDefinition.parse(record.definition);
   const unit = await unitOf(store, input.campaignId, input.unitId);
-  const people: [string, Person][] = [
-    ...(input.leader ? [['leader', input.leader] as [string, Person]] : []),
-    ...(input.liaison ? [['liaison', input.liaison] as [string, Person]] : []),
-    ...(input.gridWorkers ?? []).map((p, i): [string, Person] => [`gridWorkers[${i}]`, p]),
+  const people: [(string | number)[], Person][] = [
+    ...(input.leader ? [[['leader'], input.leader] as [string[], Person]] : []),
+    ...(input.liaison ? [[['liaison'], input.liaison] as [string[], Person]] : []),
+    ...(input.gridWorkers ?? []).map((p, i): [(string | number)[], Person] => [['gridWorkers', i], p]),
   ];
-  const issues = peopleIssues(new Set(def.notifications.robots.map((r) => r.id)), people);
+  const robots = new Set(def.notifications.robots.map((r) => r.id));
+  const issues: FieldIssue[] = people.flatMap(([path, person]) =>
+    personIssues(person, robots).map((i) => ({ path: formatPath([...path, ...i.path]), message: i.message })),
+  );
   if (issues.length > 0) {
     throw new ValidationError(
       `unit members are invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
