@@ -15,6 +15,8 @@ import { addWorkingDays, CalendarCoverageError } from './working-days.ts';
 export const PHASES = ['mobilize', 'rectify', 'inspect', 'longTerm'] as const;
 export const Phase = z.enum(PHASES);
 export type Phase = z.infer<typeof Phase>;
+/** The phase after `phase` in the plan's order; none after long-term upkeep. */
+export const phaseAfter = (phase: Phase): Phase | null => PHASES[PHASES.indexOf(phase) + 1] ?? null;
 
 export const WEEKDAYS = [
   'monday',

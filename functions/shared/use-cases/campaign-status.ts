@@ -1,4 +1,4 @@
-import { type CampaignDefinition, type Phase, StoredDefinition } from '../domain/definition.ts';
+import { type CampaignDefinition, PHASES, type Phase, StoredDefinition } from '../domain/definition.ts';
 import type { CampaignStore } from '../domain/ports.ts';
 import type { AuditEvent, CampaignRecord, PhaseRecord } from '../domain/records.ts';
 import { definedWindow, instant, iso, type Moment, nextMoment } from '../domain/schedule.ts';
@@ -57,7 +57,6 @@ export interface CampaignStatusView {
   recent: AuditEvent[];
 }
 
-const PHASES: readonly Phase[] = ['mobilize', 'rectify', 'inspect', 'longTerm'];
 const UPCOMING = 10;
 const RECENT = 20;
 

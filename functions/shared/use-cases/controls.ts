@@ -1,5 +1,11 @@
 import * as z from 'zod/mini';
-import { type CampaignDefinition, type Phase, StoredDefinition } from '../domain/definition.ts';
+import {
+  type CampaignDefinition,
+  PHASES,
+  type Phase,
+  phaseAfter,
+  StoredDefinition,
+} from '../domain/definition.ts';
 import { ConflictError, ValidationError } from '../domain/errors.ts';
 import type { CampaignStore, WorkflowEngine } from '../domain/ports.ts';
 import type {
@@ -54,14 +60,6 @@ export interface ControlResult {
   next?: NextStep;
   audit: AuditEvent;
 }
-
-const ACTIVE_PHASES: readonly Phase[] = ['mobilize', 'rectify', 'inspect', 'longTerm'];
-const NEXT_PHASE: Record<Phase, Phase | null> = {
-  mobilize: 'rectify',
-  rectify: 'inspect',
-  inspect: 'longTerm',
-  longTerm: null,
-};
 
 interface Loaded {
   record: CampaignRecord;
@@ -287,7 +285,7 @@ const startOn = (
   const moved = structuredClone(phases);
   if (moved[phase].start <= today) return moved;
   moved[phase].start = today;
-  for (const earlier of ACTIVE_PHASES.slice(0, ACTIVE_PHASES.indexOf(phase))) {
+  for (const earlier of PHASES.slice(0, PHASES.indexOf(phase))) {
     const window = moved[earlier] as { start: string; end?: string };
     if (window.end !== undefined && window.end > today) window.end = today;
   }
@@ -317,7 +315,7 @@ export const advancePhase = async (
   let phases = def.phases;
   let detail: Record<string, unknown>;
   if (current.phaseStatus === 'running') {
-    const following = NEXT_PHASE[current.phase];
+    const following = phaseAfter(current.phase);
     if (!following) {
       throw new ConflictError(
         `cannot advance: long-term upkeep (长效管理) is the last phase; close the campaign instead`,
@@ -394,10 +392,10 @@ export const extendPhase = async (
   const end = daysAfter(instant(current.window.end), input.days, def.timeZone);
   const phases = structuredClone(def.phases);
   if (current.round === 0) {
-    const index = ACTIVE_PHASES.indexOf(current.phase);
+    const index = PHASES.indexOf(current.phase);
     const own = phases[current.phase] as { start: string; end?: string };
     if (own.end) own.end = addCalendarDays(own.end, input.days);
-    for (const later of ACTIVE_PHASES.slice(index + 1)) {
+    for (const later of PHASES.slice(index + 1)) {
       const window = phases[later] as { start: string; end?: string };
       window.start = addCalendarDays(window.start, input.days);
       if (window.end) window.end = addCalendarDays(window.end, input.days);
