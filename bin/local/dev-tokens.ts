@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import * as z from 'zod/mini';
 import { ValidationError } from '../../functions/shared/domain/errors.ts';
+import { Slug } from '../../functions/shared/domain/ids.ts';
 import { ROLES, type Role, UNIT_ROLES } from '../../functions/shared/http/api-routes.ts';
 import { UnauthorizedError } from '../../functions/shared/http/http-errors.ts';
 import { aRole } from '../../functions/shared/http/principal.ts';
@@ -33,7 +34,7 @@ export const devSecret = async (stateDir: string): Promise<Uint8Array> => {
 
 export const DevIdentity = z.strictObject({
   role: z.enum(ROLES),
-  unit: z.optional(z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be a unit id'))),
+  unit: z.optional(Slug),
   name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(50))),
 });
 export type DevIdentity = z.infer<typeof DevIdentity>;

@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import { LocalDate } from './local-date.ts';
 import { ReportField } from './report-content.ts';
 import './zod-locale.ts';
+import { Slug } from './ids.ts';
 import { addWorkingDays, CalendarCoverageError } from './working-days.ts';
 
 /**
@@ -29,12 +30,6 @@ export const WEEKDAYS = [
 ] as const;
 export const Weekday = z.enum(WEEKDAYS);
 export type Weekday = z.infer<typeof Weekday>;
-
-const Id = z
-  .string()
-  .check(
-    z.regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2–63 characters of lower-case letters, digits and "-"'),
-  );
 
 export { LocalDate };
 
@@ -90,11 +85,11 @@ export const UNIT_KINDS = [
 ] as const;
 
 export const Unit = z.strictObject({
-  id: Id,
+  id: Slug,
   name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
   kind: z.enum(UNIT_KINDS),
   /** Territorial parent (a grid inside a community); must name another unit. */
-  parent: z.optional(Id),
+  parent: z.optional(Slug),
   leader: Person,
   liaison: Person,
   gridWorkers: z._default(z.array(Person).check(z.maxLength(200)), []),
@@ -188,7 +183,7 @@ export type Reporting = z.infer<typeof Reporting>;
 
 /** One line of the inspection checklist (plan 9's ten-item estate standard, plan 1's fire-safety items). */
 export const ChecklistItem = z.strictObject({
-  id: Id,
+  id: Slug,
   item: z.string().check(z.trim(), z.minLength(1), z.maxLength(300)),
   points: z.number().check(z.positive(), z.maximum(100)),
 });
@@ -231,10 +226,10 @@ const Due = z.pipe(
 );
 
 export const Task = z.strictObject({
-  id: Id,
+  id: Slug,
   title: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
-  lead: Id,
-  participants: z._default(z.array(Id), []),
+  lead: Slug,
+  participants: z._default(z.array(Slug), []),
   /** A date, or `{ workingDays, after }`. */
   due: Due,
   /** Time on the due date by which it must be done; end of day when omitted. */
@@ -319,7 +314,7 @@ export const THEMES = [
 ] as const;
 
 export const CampaignDefinitionShape = z.strictObject({
-  id: Id,
+  id: Slug,
   title: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
   theme: z.enum(THEMES),
   issuer: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),

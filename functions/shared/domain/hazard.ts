@@ -3,6 +3,7 @@ import { addHours } from 'date-fns';
 import * as z from 'zod/mini';
 import { Person } from './definition.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
+import { Slug } from './ids.ts';
 import { type Instant, instant, iso } from './schedule.ts';
 import { IsoInstant } from './state.ts';
 
@@ -52,7 +53,7 @@ export type Evidence = z.infer<typeof Evidence>;
 
 const Text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 const Reason = z.string().check(z.trim(), z.minLength(1, 'a reason is required'), z.maxLength(1000));
-const UnitId = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be a unit id'));
+const UnitId = Slug;
 const Count = z.int().check(z.minimum(0));
 
 export const HazardRecord = z.object({

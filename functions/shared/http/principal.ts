@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ForbiddenError, NotFoundError } from '../domain/errors.ts';
 import '../domain/zod-locale.ts';
+import { Slug as UnitId } from '../domain/ids.ts';
 import { ROLES, type Role, type RouteMeta, UNIT_ROLES } from './api-routes.ts';
 import { UnauthorizedError } from './http-errors.ts';
 
@@ -27,8 +28,6 @@ export const Claims = z.looseObject({
   'custom:unit': z.optional(z.string()),
 });
 export type Claims = z.infer<typeof Claims>;
-
-const UnitId = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{1,62}$/));
 
 export interface Principal {
   /** The account's stable id (Cognito `sub`). */

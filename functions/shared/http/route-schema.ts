@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import '../domain/zod-locale.ts';
+import { Slug } from '../domain/ids.ts';
 import type { ApiFunction, ROUTES } from './api-routes.ts';
 
 /**
@@ -45,12 +46,7 @@ export const ErrorBody = z.object({
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
-/** Ids as the definitions write them: 2–63 of `a-z0-9-`. */
-export const Slug = z
-  .string()
-  .check(
-    z.regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2–63 characters of lower-case letters, digits and "-"'),
-  );
+export { Slug };
 
 export const CampaignParams = z.strictObject({ campaignId: Slug });
 
