@@ -1,6 +1,10 @@
 import { addSeconds } from 'date-fns';
 import { hazardChartSvg } from '../domain/bulletin/chart.ts';
-import { compileBulletin } from '../domain/bulletin/compile.ts';
+import {
+  type BulletinDocumentFormat,
+  bulletinDocumentName,
+  compileBulletin,
+} from '../domain/bulletin/compile.ts';
 import { bulletinCsv } from '../domain/bulletin/csv.ts';
 import { bulletinHtml } from '../domain/bulletin/html.ts';
 import { bulletinMarkdown } from '../domain/bulletin/markdown.ts';
@@ -113,8 +117,8 @@ export const publishBulletin = async (
   });
   const html = bulletinHtml(view, rows, def.reporting.fields, svg, def.language);
   const csv = bulletinCsv(view, rows, def.reporting.fields);
-  const put = (ext: string, contentType: string, body: string) =>
-    archive.put({ campaignId: def.id, name: `bulletins/${period}.${ext}`, contentType, body });
+  const put = (format: BulletinDocumentFormat, contentType: string, body: string) =>
+    archive.put({ campaignId: def.id, name: bulletinDocumentName(period, format), contentType, body });
   const [htmlAt, csvAt, svgAt] = await Promise.all([
     put('html', 'text/html', html),
     put('csv', 'text/csv', csv),

@@ -1,3 +1,4 @@
+import { type BulletinDocumentFormat, bulletinDocumentName } from '../domain/bulletin/compile.ts';
 import type { Unit } from '../domain/definition.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { ArchiveDocument, BulletinArchive, CampaignStore } from '../domain/ports.ts';
@@ -74,18 +75,15 @@ export const getBulletin = async (
   return bulletin;
 };
 
-/** The bulletin's documents in the archive, by format: the robot message, the document for leaders, the annex. */
-export const BULLETIN_DOCUMENTS = { md: 'md', html: 'html', csv: 'csv' } as const;
-
 export const bulletinDocument = async (
   store: CampaignStore,
   archive: BulletinArchive,
   campaignId: string,
   period: string,
-  format: keyof typeof BULLETIN_DOCUMENTS,
+  format: Exclude<BulletinDocumentFormat, 'svg'>,
 ): Promise<ArchiveDocument> => {
   await getBulletin(store, campaignId, period);
-  const document = await archive.get(campaignId, `bulletins/${period}.${BULLETIN_DOCUMENTS[format]}`);
+  const document = await archive.get(campaignId, bulletinDocumentName(period, format));
   if (!document) throw new NotFoundError(`bulletin ${period} of "${campaignId}" has no ${format} document`);
   return document;
 };

@@ -4,6 +4,13 @@ import { COUNT_KEYS, type Counts, ZERO_COUNTS } from '../report-content.ts';
 import type { Instant } from '../schedule.ts';
 import { iso } from '../schedule.ts';
 
+/** The documents a bulletin is published as: the robot message, the document for leaders, the annex, the chart. */
+export type BulletinDocumentFormat = 'md' | 'html' | 'csv' | 'svg';
+
+/** Where a period's bulletin document lives in the campaign's archive. */
+export const bulletinDocumentName = (period: string, format: BulletinDocumentFormat): string =>
+  `bulletins/${period}.${format}`;
+
 /** One row of the bulletin's per-unit table (附表). */
 export interface BulletinRow {
   unitId: string;
