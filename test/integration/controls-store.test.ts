@@ -18,7 +18,7 @@ import { campaignWalk } from '../support/campaign-walk.ts';
 import { freshStore } from '../support/local-db.ts';
 import { RecordingEngine } from '../support/memory-store.ts';
 
-const { CAMPAIGN, LAUNCH, minimal } = campaignWalk();
+const { CAMPAIGN, LAUNCH, minimal, conflictOf, written } = campaignWalk();
 const ADMIN = '李明';
 const local = (at: string) => instant(`${at}+08:00`);
 
@@ -29,24 +29,6 @@ const launched = async () => {
   await launchCampaign(ctx.store, engine, minimal(), LAUNCH, { actor: ADMIN });
   const state = await startPhase(ctx.store, CampaignState.parse(engine.starts[0]?.input));
   return { ...ctx, engine, state };
-};
-
-/** The campaign item, its checkpoint, the audit trail and the phase records as the table has them. */
-const written = async (store: DynamoCampaignStore) => ({
-  campaign: await store.getCampaign(CAMPAIGN),
-  checkpoint: await store.getCheckpoint(CAMPAIGN),
-  audit: await store.listAudit(CAMPAIGN),
-  phases: await store.listPhases(CAMPAIGN),
-});
-
-const conflictOf = async (act: () => Promise<unknown>): Promise<ConflictError> => {
-  try {
-    await act();
-  } catch (error) {
-    if (error instanceof ConflictError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConflictError, but nothing was thrown');
 };
 
 describe('DynamoCampaignStore checkpoints under the administrator’s controls (DynamoDB Local)', () => {

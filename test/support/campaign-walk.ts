@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CampaignDefinition } from '../../functions/shared/domain/definition.ts';
-import { ValidationError } from '../../functions/shared/domain/errors.ts';
+import { ConflictError, ValidationError } from '../../functions/shared/domain/errors.ts';
 import { parseDefinitionYaml } from '../../functions/shared/domain/load-definition.ts';
+import type { CampaignStore } from '../../functions/shared/domain/ports.ts';
 import type { Notification } from '../../functions/shared/domain/records.ts';
 import { instant } from '../../functions/shared/domain/schedule.ts';
 import {
@@ -112,15 +113,29 @@ export const campaignWalk = (archive = new MemoryBulletinArchive()) => {
     return after.filter((n) => !seen.has(n.id));
   };
 
-  const validationErrorOf = async (act: () => Promise<unknown>): Promise<ValidationError> => {
+  /** What `act` throws when it is a `kind`; the test fails on another error or on none. */
+  const thrownBy = async <E extends Error>(
+    kind: new (...args: never[]) => E,
+    act: () => Promise<unknown>,
+  ): Promise<E> => {
     try {
       await act();
     } catch (error) {
-      if (error instanceof ValidationError) return error;
+      if (error instanceof kind) return error;
       throw error;
     }
-    throw new Error('expected a ValidationError, but nothing was thrown');
+    throw new Error(`expected a ${kind.name}, but nothing was thrown`);
   };
+  const validationErrorOf = (act: () => Promise<unknown>) => thrownBy(ValidationError, act);
+  const conflictOf = (act: () => Promise<unknown>) => thrownBy(ConflictError, act);
+
+  /** Everything a control writes: the campaign item, its checkpoint, the audit trail and the phase records. */
+  const written = async (store: CampaignStore) => ({
+    campaign: await store.getCampaign(CAMPAIGN),
+    checkpoint: await store.getCheckpoint(CAMPAIGN),
+    audit: await store.listAudit(CAMPAIGN),
+    phases: await store.listPhases(CAMPAIGN),
+  });
 
   return {
     CAMPAIGN,
@@ -135,5 +150,7 @@ export const campaignWalk = (archive = new MemoryBulletinArchive()) => {
     unitsOf,
     newSince,
     validationErrorOf,
+    conflictOf,
+    written,
   };
 };

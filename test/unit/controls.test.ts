@@ -1,6 +1,6 @@
 import { addHours } from 'date-fns';
 import { describe, expect, it } from 'vitest';
-import { ConflictError, ValidationError } from '../../functions/shared/domain/errors.ts';
+import { ValidationError } from '../../functions/shared/domain/errors.ts';
 import type { CampaignStatus } from '../../functions/shared/domain/records.ts';
 import { type Instant, instant, iso } from '../../functions/shared/domain/schedule.ts';
 import { CampaignState } from '../../functions/shared/domain/state.ts';
@@ -20,8 +20,20 @@ import { submitReport } from '../../functions/shared/use-cases/submit-report.ts'
 import { campaignWalk } from '../support/campaign-walk.ts';
 import { MemoryCampaignStore, RecordingEngine, RecordingNotifier } from '../support/memory-store.ts';
 
-const { CAMPAIGN, LAUNCH, minimal, step, walk, launched, nextIs, unitsOf, newSince, validationErrorOf } =
-  campaignWalk();
+const {
+  CAMPAIGN,
+  LAUNCH,
+  minimal,
+  step,
+  walk,
+  launched,
+  nextIs,
+  unitsOf,
+  newSince,
+  validationErrorOf,
+  conflictOf,
+  written,
+} = campaignWalk();
 
 /** A local wall-clock instant in the campaign's zone (Asia/Shanghai). */
 const local = (at: string): Instant => instant(`${at}+08:00`);
@@ -34,24 +46,6 @@ const runningUntil = async (until: Instant) => {
   const run = await launched();
   const { state } = await walk(run.store, run.state, (s) => instant(s.next.at) > until);
   return { ...run, state };
-};
-
-/** Everything a control writes: the campaign item, its checkpoint, the audit trail and the phase records. */
-const written = async (store: MemoryCampaignStore) => ({
-  campaign: await store.getCampaign(CAMPAIGN),
-  checkpoint: await store.getCheckpoint(CAMPAIGN),
-  audit: await store.listAudit(CAMPAIGN),
-  phases: await store.listPhases(CAMPAIGN),
-});
-
-const conflictOf = async (act: () => Promise<unknown>): Promise<ConflictError> => {
-  try {
-    await act();
-  } catch (error) {
-    if (error instanceof ConflictError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConflictError, but nothing was thrown');
 };
 
 const stateOf = (engine: RecordingEngine, index: number): CampaignState =>
