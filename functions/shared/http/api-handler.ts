@@ -4,7 +4,7 @@ import * as z from 'zod/mini';
 import type { Logger } from '../adapters/logger.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { zodIssues } from '../domain/parse-definition.ts';
-import { type Instant, instant } from '../domain/schedule.ts';
+import type { Instant } from '../domain/schedule.ts';
 import { type ApiFunction, ROUTES, type RouteMeta } from './api-routes.ts';
 import { PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError } from './http-errors.ts';
 import { authorize, type Principal, principalOf } from './principal.ts';
@@ -196,7 +196,7 @@ export const makeApiHandler = <F extends ApiFunction, M extends FunctionSchemas<
       params,
       query,
       body,
-      at: instant(new Date(event.requestContext?.timeEpoch ?? Date.now()).toISOString()),
+      at: new Date(event.requestContext?.timeEpoch ?? Date.now()),
       requestId: requestIdOf(event, context),
       get principal(): Principal {
         if (!principal) throw new UnauthorizedError(`${route.id} is public and knows no principal`);
